@@ -1,0 +1,3 @@
+module github.com/zeroplug/zeroplug
+
+go 1.26.8

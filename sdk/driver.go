@@ -1,0 +1,82 @@
+// Package sdk is the stable contract between zeroplug's core and its transports.
+//
+// A transport is a Driver: it turns an endpoint's address into connected byte
+// streams, by listening or by dialing. The core runs ZMTP over every stream a
+// driver returns, so a driver knows nothing of messages, patterns or security.
+// tcp and ipc are drivers linked into the core; other transports are the same
+// interface served from their own process (see Serve).
+//
+// The contract is versioned by DriverVersion. A driver built for one version
+// keeps working with a core that still offers that version.
+package sdk
+
+import (
+	"context"
+	"net"
+	"time"
+)
+
+// DriverVersion is the version of the Driver contract this package describes.
+// It is raised only when the interface changes in a way old drivers cannot
+// follow; the plugin handshake states it.
+const DriverVersion = 1
+
+// Driver is one transport. Implementations must be safe for concurrent use:
+// the core listens and dials from many goroutines at once.
+type Driver interface {
+	// Schemes names the endpoint schemes the driver serves, such as "tcp".
+	Schemes() []string
+
+	// Listen binds to the endpoint's address and returns a listener. The
+	// listener reports the address actually bound (an ephemeral port filled
+	// in), which becomes the socket's LAST_ENDPOINT.
+	Listen(ctx context.Context, ep Endpoint, opts Options) (Listener, error)
+
+	// Dial connects to the endpoint's address. It honours ctx's deadline and
+	// cancellation: the core cancels a dial when the socket closes.
+	Dial(ctx context.Context, ep Endpoint, opts Options) (net.Conn, error)
+}
+
+// Listener accepts connected byte streams for one bound endpoint.
+type Listener interface {
+	// Accept waits for the next connection. After Close it returns an error
+	// that wraps net.ErrClosed.
+	Accept() (net.Conn, error)
+
+	// Close stops listening and releases the address (for ipc, the socket
+	// file). Connections already accepted stay open.
+	Close() error
+
+	// Endpoint is the bound endpoint in a form a peer could connect to, with
+	// wildcards resolved where the transport can: "tcp://127.0.0.1:41234".
+	Endpoint() Endpoint
+}
+
+// Options are the per-socket settings a transport may honour. A zero field
+// means the transport's (and the operating system's) default.
+type Options struct {
+	// IPv6 allows IPv6 addresses when resolving names and wildcards
+	// (ZMQ_IPV6). Without it, only IPv4 addresses are used, as in libzmq.
+	IPv6 bool
+
+	// TCPKeepAlive is libzmq's ZMQ_TCP_KEEPALIVE: -1 leaves the system
+	// default, 0 disables, 1 enables. The three durations tune it; zero
+	// leaves the system default.
+	TCPKeepAlive      int
+	TCPKeepAliveIdle  time.Duration
+	TCPKeepAliveIntvl time.Duration
+	TCPKeepAliveCount int
+
+	// SendBuffer and RecvBuffer set SO_SNDBUF and SO_RCVBUF (ZMQ_SNDBUF,
+	// ZMQ_RCVBUF) when positive.
+	SendBuffer int
+	RecvBuffer int
+
+	// ConnectTimeout bounds one connection attempt (ZMQ_CONNECT_TIMEOUT);
+	// zero means the operating system's own limit.
+	ConnectTimeout time.Duration
+
+	// Extra carries transport-specific settings by name, for options the
+	// contract does not know (a plugin documents the names it reads).
+	Extra map[string]string
+}

@@ -1,0 +1,109 @@
+package zmtp
+
+import (
+	"encoding/binary"
+	"io"
+	"net"
+)
+
+// A body of at least referenceBody bytes is not copied into the encoder's
+// buffer: it goes to the kernel by reference, in the same writev as the
+// headers around it (net.Buffers). Smaller ones are cheaper to copy.
+const referenceBody = 16 << 10
+
+// Encoder batches frames for one write. It is not safe for concurrent use:
+// one writer goroutine owns it.
+type Encoder struct {
+	w    io.Writer
+	buf  []byte
+	mark int         // start of the part of buf not yet in vecs
+	vecs net.Buffers // buffer segments and referenced bodies, in order
+	size int
+}
+
+// NewEncoder returns an encoder that writes to w.
+func NewEncoder(w io.Writer) *Encoder {
+	return &Encoder{w: w, buf: make([]byte, 0, DefaultReadBuffer)}
+}
+
+// Len is the number of bytes waiting for Flush.
+func (e *Encoder) Len() int { return e.size }
+
+// Frame appends one frame. flags may carry FlagMore and FlagCommand; the
+// encoder sets FlagLong itself. A large body is referenced, not copied, so
+// the caller must not change it before Flush.
+func (e *Encoder) Frame(flags byte, body []byte) {
+	e.header(flags, len(body))
+	e.body(body)
+}
+
+// Command appends a command frame: the name's length and name, then body
+// (RFC 37, section 3.3.2).
+func (e *Encoder) Command(name string, body []byte) {
+	e.header(FlagCommand, 1+len(name)+len(body))
+	e.buf = append(e.buf, byte(len(name)))
+	e.buf = append(e.buf, name...)
+	e.size += 1 + len(name)
+	e.body(body)
+}
+
+func (e *Encoder) header(flags byte, n int) {
+	flags &= FlagMore | FlagCommand
+	if n > 255 {
+		e.buf = append(e.buf, flags|FlagLong, 0, 0, 0, 0, 0, 0, 0, 0)
+		binary.BigEndian.PutUint64(e.buf[len(e.buf)-8:], uint64(n))
+		e.size += 9
+		return
+	}
+	e.buf = append(e.buf, flags, byte(n))
+	e.size += 2
+}
+
+func (e *Encoder) body(b []byte) {
+	e.size += len(b)
+	if len(b) < referenceBody {
+		e.buf = append(e.buf, b...)
+		return
+	}
+	if e.mark < len(e.buf) {
+		e.vecs = append(e.vecs, e.buf[e.mark:])
+	}
+	e.vecs = append(e.vecs, b)
+	e.mark = len(e.buf)
+}
+
+// Raw appends bytes as they are, outside any frame (the greeting, or a raw
+// STREAM socket's data).
+func (e *Encoder) Raw(b []byte) {
+	e.size += len(b)
+	e.buf = append(e.buf, b...)
+}
+
+// Flush writes everything appended since the last Flush, in one system call
+// where the connection allows it.
+func (e *Encoder) Flush() error {
+	if e.size == 0 {
+		return nil
+	}
+	var err error
+	if len(e.vecs) == 0 {
+		_, err = e.w.Write(e.buf)
+	} else {
+		if e.mark < len(e.buf) {
+			e.vecs = append(e.vecs, e.buf[e.mark:])
+		}
+		v := e.vecs
+		_, err = v.WriteTo(e.w)
+		clear(e.vecs)
+		e.vecs = e.vecs[:0]
+	}
+	// A buffer that grew for one burst of medium frames goes back to the
+	// usual size, so an idle connection does not pin a large one.
+	if cap(e.buf) > 4*DefaultReadBuffer {
+		e.buf = make([]byte, 0, DefaultReadBuffer)
+	}
+	e.buf = e.buf[:0]
+	e.mark = 0
+	e.size = 0
+	return err
+}

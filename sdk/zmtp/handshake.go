@@ -1,0 +1,153 @@
+package zmtp
+
+import "fmt"
+
+// Mechanism is a ZMTP security mechanism (RFC 37, section 3.3.3): NULL here;
+// PLAIN and CURVE implement the same interface.
+type Mechanism interface {
+	// Name is the mechanism's name in the greeting, such as "NULL".
+	Name() string
+	// AsServer is the greeting's as-server bit.
+	AsServer() bool
+	// Handshake runs the mechanism's commands after the greetings. It
+	// sends the local metadata (READY's properties, or their place in the
+	// mechanism) and returns what it learned of the peer.
+	Handshake(c *CommandConn, local Metadata) (*Session, error)
+}
+
+// Session is what a mechanism's handshake establishes.
+type Session struct {
+	// Peer is the peer's metadata (Socket-Type, Identity, and any other).
+	Peer Metadata
+	// UserID is the authenticated identity, when the mechanism has one.
+	UserID string
+}
+
+// CommandConn carries commands during the handshake.
+type CommandConn struct {
+	enc *Encoder
+	dec *Decoder
+}
+
+// Send writes one command and flushes it.
+func (c *CommandConn) Send(name string, body []byte) error {
+	c.enc.Command(name, body)
+	return c.enc.Flush()
+}
+
+// Recv reads the next frame, which must be a command. An ERROR command
+// comes back as a *PeerError.
+func (c *CommandConn) Recv() (Command, error) {
+	flags, body, err := c.dec.Next()
+	if err != nil {
+		return Command{}, err
+	}
+	if flags&FlagCommand == 0 {
+		return Command{}, protocolErrorf("a message frame during the handshake")
+	}
+	cmd, err := ParseCommand(body)
+	if err != nil {
+		return Command{}, err
+	}
+	if cmd.Name == CmdError {
+		reason, err := ParseError(cmd.Body)
+		if err != nil {
+			return Command{}, err
+		}
+		return Command{}, &PeerError{Reason: reason}
+	}
+	return cmd, nil
+}
+
+// Null is the NULL mechanism (RFC 37, section 3.4): each side sends READY
+// with its metadata and reads the peer's.
+type Null struct{}
+
+func (Null) Name() string   { return "NULL" }
+func (Null) AsServer() bool { return false }
+
+func (Null) Handshake(c *CommandConn, local Metadata) (*Session, error) {
+	if err := c.Send(CmdReady, local.Append(nil)); err != nil {
+		return nil, err
+	}
+	cmd, err := c.Recv()
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Name != CmdReady {
+		return nil, protocolErrorf("expected READY, got %q", cmd.Name)
+	}
+	peer, err := ParseMetadata(cmd.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Peer: peer}, nil
+}
+
+// Config is one side's part of a handshake.
+type Config struct {
+	// Mechanism is the security mechanism; nil means NULL.
+	Mechanism Mechanism
+	// SocketType is the local socket type ("PUSH"), sent as Socket-Type
+	// and checked against the peer's.
+	SocketType string
+	// Metadata holds further properties for READY, such as Identity.
+	Metadata Metadata
+}
+
+// Peer is what a completed handshake tells about the other side.
+type Peer struct {
+	Greeting   Greeting
+	SocketType string
+	Identity   []byte
+	Metadata   Metadata
+	UserID     string
+}
+
+// Handshake exchanges greetings and runs the mechanism over a fresh
+// connection, then checks that the socket types may talk (RFC 37, section
+// 3.4.2). The caller bounds it with a deadline on the connection. The
+// decoder keeps any bytes that followed the handshake for the data phase.
+func Handshake(enc *Encoder, dec *Decoder, cfg Config) (*Peer, error) {
+	mech := cfg.Mechanism
+	if mech == nil {
+		mech = Null{}
+	}
+	g := Greeting{Major: MajorVersion, Minor: MinorVersion, Mechanism: mech.Name(), AsServer: mech.AsServer()}
+	b := g.Marshal()
+	enc.Raw(b[:])
+	if err := enc.Flush(); err != nil {
+		return nil, err
+	}
+	raw, err := dec.ReadFull(GreetingSize)
+	if err != nil {
+		return nil, err
+	}
+	pg, err := ParseGreeting(raw)
+	if err != nil {
+		return nil, err
+	}
+	if pg.Mechanism != mech.Name() {
+		return nil, protocolErrorf("peer uses mechanism %q, this socket %q", pg.Mechanism, mech.Name())
+	}
+	local := append(Metadata{{Name: "Socket-Type", Value: []byte(cfg.SocketType)}}, cfg.Metadata...)
+	c := &CommandConn{enc: enc, dec: dec}
+	sess, err := mech.Handshake(c, local)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := sess.Peer.Get("Socket-Type")
+	if !ok {
+		return nil, protocolErrorf("peer's metadata has no Socket-Type")
+	}
+	p := &Peer{Greeting: pg, SocketType: string(st), Metadata: sess.Peer, UserID: sess.UserID}
+	if id, ok := sess.Peer.Get("Identity"); ok {
+		p.Identity = append([]byte(nil), id...)
+	}
+	if !Compatible(cfg.SocketType, p.SocketType) {
+		reason := fmt.Sprintf("invalid socket type: %s cannot talk to %s", cfg.SocketType, p.SocketType)
+		c.Send(CmdError, AppendError(nil, reason)) // best effort: the peer learns why
+		return nil, protocolErrorf("%s", reason)
+	}
+	return p, nil
+}
