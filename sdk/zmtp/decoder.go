@@ -46,11 +46,17 @@ type Decoder struct {
 }
 
 // NewDecoder returns a decoder reading from r with a buffer of bufSize bytes
-// (DefaultReadBuffer when bufSize is not positive), with no size limit.
+// (DefaultReadBuffer when bufSize is not positive, and at least
+// GreetingSize, so that a greeting and a long frame header always fit), with
+// no size limit.
 func NewDecoder(r io.Reader, bufSize int) *Decoder {
 	if bufSize <= 0 {
 		bufSize = DefaultReadBuffer
 	}
+	// fill reads into the free end of the buffer; with a buffer smaller
+	// than the bytes it waits for, it would read into an empty slice
+	// forever.
+	bufSize = max(bufSize, GreetingSize)
 	return &Decoder{r: r, buf: make([]byte, bufSize), MaxSize: -1}
 }
 
