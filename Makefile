@@ -1,0 +1,84 @@
+# zeroplug's build, test and benchmark entry points. `make test` is what CI runs (.ci/run).
+#
+#   make build   Go commands into bin/, plus bin/zmqpeer (the libzmq reference peer)
+#   make deps    the Debian packages the tests need (scripts/install-deps.sh; root)
+#   make test    deps, gofmt check, go vet, go test -race (interop tests included)
+#   make fuzz    every fuzz target for FUZZTIME (default 30s) each
+#   make bench   the benchmarks
+#   make demo    scripts/demo.sh
+#   make clean   removes bin/
+#
+# PKGS (default ./...) narrows vet, test, fuzz and bench; TESTFLAGS adds go test flags.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Go is found even when /usr/local/go/bin is not on PATH (fresh machines, sudo, CI).
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO        ?= go
+GOFMT     ?= gofmt
+CC        ?= cc
+BIN       := bin
+FUZZTIME  ?= 30s
+TESTFLAGS ?=
+PKGS      ?= ./...
+
+.PHONY: all build deps test fmt vet fuzz bench demo clean
+
+all: build
+
+build: $(BIN)/zmqpeer
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+$(BIN)/zmqpeer: cmd/zmqpeer/zmqpeer.c
+	@mkdir -p $(BIN)
+	$(CC) -O2 -o $@ $< -lzmq -lpthread
+
+deps:
+	bash scripts/install-deps.sh
+
+# fmt fails, listing them, when files are not gofmt-formatted.
+fmt:
+	@echo "== gofmt"
+	@bad=$$($(GOFMT) -l $$(find . -name '*.go' -not -path './.git/*' -not -path './$(BIN)/*')); \
+	if [ -n "$$bad" ]; then \
+		echo "gofmt: not formatted (run gofmt -w on them):"; echo "$$bad"; exit 1; \
+	fi
+
+vet:
+	@echo "== go vet"
+	$(GO) vet $(PKGS)
+
+test: deps fmt vet
+	@echo "== go test -race"
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; status=0; \
+	$(GO) test -race -count=1 -timeout 15m $(TESTFLAGS) $(PKGS) 2>&1 | tee "$$log" || status=$$?; \
+	ok=$$(grep -c '^ok ' "$$log" || true); \
+	failed=$$(grep -cE '^FAIL[[:space:]]' "$$log" || true); \
+	notests=$$(grep -c '^? ' "$$log" || true); \
+	echo "== go test summary: $$ok packages ok, $$failed failed, $$notests without tests"; \
+	grep -E '^(--- FAIL|FAIL[[:space:]])' "$$log" || true; \
+	exit $$status
+
+# fuzz discovers the fuzz targets with `go test -list` and runs each for FUZZTIME.
+fuzz:
+	@targets=$$($(GO) test -list '^Fuzz' $(PKGS) | awk '/^Fuzz/ { names[n++] = $$1; next } \
+		/^ok / { for (i = 0; i < n; i++) print $$2, names[i]; n = 0 }'); \
+	if [ -z "$$targets" ]; then echo "fuzz: no fuzz targets"; exit 0; fi; \
+	while read -r pkg name; do \
+		echo "== fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+	done <<< "$$targets"
+
+# bench will call the benchmark table tool (zeroplug, zmqpeer, zmq4peer side by side);
+# until then it runs the Go benchmarks.
+bench:
+	$(GO) test -run '^$$' -bench . $(PKGS)
+
+demo:
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(BIN)
+	rm -f cmd/zmqpeer/zmqpeer
