@@ -80,3 +80,12 @@ type Options struct {
 	// contract does not know (a plugin documents the names it reads).
 	Extra map[string]string
 }
+
+// Validator is implemented by drivers that can check an address without
+// using it, so that Connect reports a malformed endpoint at once, as
+// libzmq's zmq_connect does, rather than in every reconnect attempt.
+type Validator interface {
+	// Validate checks ep for a bind (bind true) or a connect. Its errors
+	// wrap ErrBadEndpoint (or ErrNoSuchDevice).
+	Validate(ep Endpoint, bind bool) error
+}

@@ -1,0 +1,360 @@
+package core
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zeroplug/zeroplug/sdk/zmtp"
+)
+
+// engine runs ZMTP over one connection, between it and a pipe: one
+// goroutine reads and decodes, one encodes and writes. Nothing else touches
+// the connection.
+type engine struct {
+	s        *Socket
+	conn     net.Conn
+	endpoint string
+	enc      *zmtp.Encoder
+	dec      *zmtp.Decoder
+	v31      bool // the peer speaks ZMTP 3.1: subscriptions go as commands
+
+	// Commands the writer sends before its next batch (PONG, PING).
+	cmdMu   sync.Mutex
+	cmds    []zmtp.Command
+	cmdWake chan struct{}
+
+	frames   atomic.Uint64 // frames received, for heartbeat timeouts
+	ttlOnce  sync.Once
+	done     chan struct{}
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// flushSize bounds how much the writer encodes before it writes, so that a
+// deep queue does not turn into one huge buffer.
+const flushSize = 256 << 10
+
+// readBatch bounds how many decoded messages the reader hands to the pipe
+// at once.
+const readBatch = 256
+
+func newEngine(s *Socket, conn net.Conn, endpoint string, maxMsgSize int64) *engine {
+	e := &engine{
+		s:        s,
+		conn:     conn,
+		endpoint: endpoint,
+		enc:      zmtp.NewEncoder(conn),
+		dec:      zmtp.NewDecoder(conn, 0),
+		cmdWake:  make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	e.dec.MaxSize = maxMsgSize
+	return e
+}
+
+// stop ends the engine once, recording why, and closes the connection so
+// that both loops return.
+func (e *engine) stop(err error) {
+	e.stopOnce.Do(func() {
+		e.stopErr = err
+		close(e.done)
+		e.conn.Close()
+	})
+}
+
+// handshake runs the greeting and the mechanism within HANDSHAKE_IVL.
+func (e *engine) handshake(o *options) (*zmtp.Peer, error) {
+	if o.handshakeIvl > 0 {
+		e.conn.SetDeadline(time.Now().Add(o.handshakeIvl))
+		defer e.conn.SetDeadline(time.Time{})
+	}
+	var md zmtp.Metadata
+	switch e.s.typ {
+	case REQ, DEALER, ROUTER:
+		// libzmq sends Identity from these types only, empty when unset.
+		md = append(md, zmtp.Property{Name: "Identity", Value: o.routingID})
+	}
+	peer, err := zmtp.Handshake(e.enc, e.dec, zmtp.Config{SocketType: e.s.typ.String(), Metadata: md})
+	if err != nil {
+		return nil, err
+	}
+	e.v31 = peer.Greeting.Supports31()
+	return peer, nil
+}
+
+// run moves messages between the connection and p until either side ends.
+// first are messages to send before anything queued (subscriptions).
+func (e *engine) run(p *pipe, o *options, first []msg) error {
+	kick := func() { e.stop(errKicked) }
+	p.kick.Store(&kick)
+	defer p.kick.Store(nil)
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.stop(e.writeLoop(p, first))
+	}()
+	if o.heartbeatIvl > 0 {
+		timeout := o.heartbeatTimeout
+		if timeout == 0 {
+			timeout = o.heartbeatIvl
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.heartbeat(o.heartbeatIvl, timeout, o.heartbeatTTL)
+		}()
+	}
+	e.stop(e.readLoop(p))
+	wg.Wait()
+	return e.stopErr
+}
+
+// errKicked ends an engine on purpose (Disconnect, Unbind, handover).
+var errKicked = errors.New("zeroplug: connection closed by the socket")
+
+// readLoop decodes frames into messages and hands them to the pipe in
+// batches, one batch per read from the kernel.
+func (e *engine) readLoop(p *pipe) error {
+	batch := make([]msg, 0, readBatch)
+	var parts [][]byte
+	for {
+		flags, body, err := e.dec.Next()
+		if err != nil {
+			return err
+		}
+		if flags&zmtp.FlagCommand != 0 {
+			m, ok, err := e.command(body)
+			if err != nil {
+				return err
+			}
+			if ok {
+				batch = append(batch, m)
+			}
+		} else if flags&zmtp.FlagMore != 0 {
+			parts = append(parts, body)
+			continue
+		} else if parts != nil {
+			batch = append(batch, msg{parts: append(parts, body)})
+			parts = nil
+		} else {
+			batch = append(batch, msg{body: body})
+		}
+		if len(batch) >= readBatch || !e.dec.HasFrame() {
+			e.frames.Add(uint64(len(batch)) + 1)
+			if err := e.deliver(p, batch); err != nil {
+				return err
+			}
+			clear(batch)
+			batch = batch[:0]
+		}
+	}
+}
+
+// deliver hands messages to the pipe, waiting while its queue is full:
+// the connection is not read meanwhile, so the peer feels the pressure.
+func (e *engine) deliver(p *pipe, batch []msg) error {
+	if e.s.hook != nil {
+		for i := range batch {
+			for !p.deliver(batch[i]) {
+				if err := e.waitRoom(p); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for len(batch) > 0 {
+		n := p.in.pushSome(batch)
+		batch = batch[n:]
+		if len(batch) > 0 {
+			if err := e.waitRoom(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e *engine) waitRoom(p *pipe) error {
+	select {
+	case <-p.readerWake:
+		return nil
+	case <-e.done:
+		return io.EOF
+	}
+}
+
+// command handles a command frame from the peer. A SUBSCRIBE or CANCEL
+// becomes the subscription message libzmq's patterns expect.
+func (e *engine) command(body []byte) (msg, bool, error) {
+	switch {
+	case zmtp.IsCommand(body, zmtp.CmdPing):
+		ping, err := zmtp.ParsePing(body[1+len(zmtp.CmdPing):])
+		if err != nil {
+			return msg{}, false, err
+		}
+		e.send(zmtp.Command{Name: zmtp.CmdPong, Body: append([]byte(nil), ping.Context...)})
+		if ping.TTL > 0 {
+			e.ttlOnce.Do(func() {
+				e.s.wg.Add(1)
+				go func() {
+					defer e.s.wg.Done()
+					e.watchTTL(time.Duration(ping.TTL) * 100 * time.Millisecond)
+				}()
+			})
+		}
+		return msg{}, false, nil
+	case zmtp.IsCommand(body, zmtp.CmdSubscribe):
+		topic := body[1+len(zmtp.CmdSubscribe):]
+		return msg{body: append([]byte{1}, topic...), kind: kindSub}, true, nil
+	case zmtp.IsCommand(body, zmtp.CmdCancel):
+		topic := body[1+len(zmtp.CmdCancel):]
+		return msg{body: append([]byte{0}, topic...), kind: kindCancel}, true, nil
+	}
+	cmd, err := zmtp.ParseCommand(body)
+	if err != nil {
+		return msg{}, false, err
+	}
+	if cmd.Name == zmtp.CmdError {
+		reason, _ := zmtp.ParseError(cmd.Body)
+		return msg{}, false, &zmtp.PeerError{Reason: reason}
+	}
+	// PONG needs nothing (any traffic resets the timeout); RFC 37 says to
+	// ignore commands one does not know.
+	return msg{}, false, nil
+}
+
+// send queues a command for the writer.
+func (e *engine) send(c zmtp.Command) {
+	e.cmdMu.Lock()
+	e.cmds = append(e.cmds, c)
+	e.cmdMu.Unlock()
+	signal(e.cmdWake)
+}
+
+// writeLoop drains the pipe in batches: everything queued since the last
+// write is encoded into one buffer and goes out in one system call.
+func (e *engine) writeLoop(p *pipe, first []msg) error {
+	for i := range first {
+		e.encode(&first[i])
+	}
+	var batch []msg
+	var cmds []zmtp.Command
+	for {
+		p.writing.Store(true)
+		e.cmdMu.Lock()
+		cmds, e.cmds = e.cmds, cmds[:0]
+		e.cmdMu.Unlock()
+		for _, c := range cmds {
+			e.enc.Command(c.Name, c.Body)
+		}
+		clear(cmds)
+		batch = p.out.popAll(batch)
+		for i := range batch {
+			e.encode(&batch[i])
+			if e.enc.Len() >= flushSize {
+				if err := e.enc.Flush(); err != nil {
+					return err
+				}
+			}
+		}
+		got := len(batch) + len(cmds)
+		clear(batch)
+		if err := e.enc.Flush(); err != nil {
+			return err
+		}
+		if got > 0 {
+			continue
+		}
+		p.writing.Store(false)
+		select {
+		case <-p.writerWake:
+		case <-e.cmdWake:
+		case <-e.done:
+			return nil
+		}
+	}
+}
+
+// encode appends one message's frames.
+func (e *engine) encode(m *msg) {
+	if m.kind != kindData && e.v31 && len(m.body) > 0 {
+		// RFC 37, section 3.4.6: a 3.1 peer gets SUBSCRIBE and CANCEL
+		// commands; a 3.0 peer the "\x01topic" messages of RFC 29.
+		name := zmtp.CmdSubscribe
+		if m.kind == kindCancel {
+			name = zmtp.CmdCancel
+		}
+		e.enc.Command(name, m.body[1:])
+		return
+	}
+	if m.parts == nil {
+		e.enc.Frame(0, m.body)
+		return
+	}
+	last := len(m.parts) - 1
+	for i, f := range m.parts {
+		var flags byte
+		if i < last {
+			flags = zmtp.FlagMore
+		}
+		e.enc.Frame(flags, f)
+	}
+}
+
+var errHeartbeat = errors.New("zeroplug: heartbeat timed out")
+
+// heartbeat sends a PING every interval and drops the connection when
+// nothing at all arrives within timeout of one (ZMTP 3.1 heartbeats).
+func (e *engine) heartbeat(ivl, timeout, ttl time.Duration) {
+	tick := time.NewTicker(ivl)
+	defer tick.Stop()
+	body := zmtp.Ping{TTL: uint16(ttl / (100 * time.Millisecond))}.Append(nil)
+	for {
+		select {
+		case <-e.done:
+			return
+		case <-tick.C:
+		}
+		seen := e.frames.Load()
+		e.send(zmtp.Command{Name: zmtp.CmdPing, Body: body})
+		t := time.NewTimer(timeout)
+		select {
+		case <-e.done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if e.frames.Load() == seen {
+			e.stop(errHeartbeat)
+			return
+		}
+	}
+}
+
+// watchTTL drops the connection when the peer, which asked for it with a
+// PING's TTL, goes silent for that long.
+func (e *engine) watchTTL(ttl time.Duration) {
+	t := time.NewTicker(ttl)
+	defer t.Stop()
+	seen := e.frames.Load()
+	for {
+		select {
+		case <-e.done:
+			return
+		case <-t.C:
+		}
+		now := e.frames.Load()
+		if now == seen {
+			e.stop(errHeartbeat)
+			return
+		}
+		seen = now
+	}
+}

@@ -1,0 +1,98 @@
+package core
+
+import "github.com/zeroplug/zeroplug/sdk/zmtp"
+
+// Msg is a received message with what is known of the peer that sent it.
+type Msg struct {
+	Frames [][]byte
+	peer   *peerInfo
+}
+
+// Property returns a property of the connection the message came on, by
+// its ZMTP name, as libzmq's zmq_msg_gets does: "Socket-Type", "Identity",
+// "Peer-Address", "User-Id" and whatever else the peer's metadata holds.
+func (m Msg) Property(name string) (string, bool) {
+	if m.peer == nil {
+		return "", false
+	}
+	return m.peer.property(name)
+}
+
+// peerInfo is what a handshake told of a connection, shared by every
+// message received on it.
+type peerInfo struct {
+	address  string
+	userID   string
+	metadata zmtp.Metadata
+}
+
+func (p *peerInfo) property(name string) (string, bool) {
+	switch {
+	case equalFoldASCII(name, "Peer-Address"):
+		return p.address, p.address != ""
+	case equalFoldASCII(name, "User-Id"):
+		return p.userID, p.userID != ""
+	}
+	v, ok := p.metadata.Get(name)
+	return string(v), ok
+}
+
+// kind says how a message in a pipe is to be treated on the wire.
+type kind uint8
+
+const (
+	kindData   kind = iota
+	kindSub         // a subscription: "\x01topic" (SUBSCRIBE to a 3.1 peer)
+	kindCancel      // a cancellation: "\x00topic" (CANCEL to a 3.1 peer)
+)
+
+// msg is what pipes carry: one whole message. A single frame, the common
+// case, sits in body so that sending it allocates nothing for the frame
+// list; a multipart message uses parts.
+type msg struct {
+	body  []byte
+	parts [][]byte
+	kind  kind
+}
+
+func newMsg(frames [][]byte) msg {
+	if len(frames) == 1 {
+		return msg{body: frames[0]}
+	}
+	return msg{parts: frames}
+}
+
+// frames gives the message's frames; for a single frame it allocates the
+// list, so the hot paths use count and frame instead.
+func (m *msg) frames() [][]byte {
+	if m.parts == nil {
+		return [][]byte{m.body}
+	}
+	return m.parts
+}
+
+func (m *msg) count() int {
+	if m.parts == nil {
+		return 1
+	}
+	return len(m.parts)
+}
+
+func (m *msg) frame(i int) []byte {
+	if m.parts == nil {
+		return m.body
+	}
+	return m.parts[i]
+}
+
+// size is the number of payload bytes, for statistics.
+func (m *msg) size() int {
+	if m.parts == nil {
+		return len(m.body)
+	}
+	n := 0
+	for _, f := range m.parts {
+		n += len(f)
+	}
+	return n
+}

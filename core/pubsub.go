@@ -1,0 +1,261 @@
+package core
+
+import "sync"
+
+// pub is RFC 29's PUB and, with xpub set, libzmq's XPUB. A message goes to
+// every peer subscribed to a prefix of its first frame; a peer at its
+// high-water mark misses it. Subscriptions arrive on the connections'
+// goroutines (deliver), so a PUB that never receives still learns them.
+type pub struct {
+	s     *Socket
+	xpub  bool
+	mu    sync.Mutex
+	pipes []*pipe
+	all   subscriptions // XPUB: every peer's topics, counted per peer
+	inbox *pipe         // XPUB: what the application receives
+}
+
+func newPub(s *Socket, xpub bool) *pub {
+	x := &pub{s: s, xpub: xpub}
+	if xpub {
+		x.inbox = &pipe{sock: s, in: newQueue(0)}
+		x.inbox.in.onReadable = func() { s.fq.activate(x.inbox) }
+	}
+	return x
+}
+
+func (x *pub) attach(p *pipe) bool {
+	x.mu.Lock()
+	x.pipes = append(x.pipes, p)
+	x.mu.Unlock()
+	return true
+}
+
+// detach drops the peer and, for XPUB, reports the topics no one wants
+// any more as unsubscriptions, as libzmq does.
+func (x *pub) detach(p *pipe) {
+	x.mu.Lock()
+	for i, q := range x.pipes {
+		if q == p {
+			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
+			break
+		}
+	}
+	x.mu.Unlock()
+	for topic, n := range p.subs.drain() {
+		for ; n > 0; n-- {
+			if x.xpub && (x.all.remove([]byte(topic)) || x.s.options().xpubVerboser) {
+				x.inbox.in.push(msg{body: append([]byte{0}, topic...), kind: kindCancel})
+			}
+		}
+	}
+}
+
+// deliver takes a subscription ("\x01topic", "\x00topic", or the 3.1
+// commands turned into those) or, for XPUB, a message sent upstream.
+func (x *pub) deliver(p *pipe, m *msg) bool {
+	data := m.frame(0)
+	if m.parts == nil && len(data) > 0 && data[0] <= 1 {
+		topic := data[1:]
+		o := x.s.options()
+		if data[0] == 1 {
+			p.subs.add(topic)
+			if x.xpub && (x.all.add(topic) || o.xpubVerbose) {
+				x.inbox.in.push(msg{body: data, kind: kindSub})
+			}
+		} else if p.subs.remove(topic) {
+			if x.xpub && (x.all.remove(topic) || o.xpubVerboser) {
+				x.inbox.in.push(msg{body: data, kind: kindCancel})
+			}
+		}
+		return false
+	}
+	if x.xpub {
+		x.inbox.in.push(*m)
+	}
+	return false
+}
+
+func (x *pub) send(m msg, w *wait) error {
+	topic := m.frame(0)
+	if x.xpub && x.s.options().xpubNoDrop {
+		for x.blocked(topic) {
+			if err := w.on(x.s.sendWake); err != nil {
+				return err
+			}
+		}
+	}
+	x.mu.Lock()
+	for _, p := range x.pipes {
+		if p.subs.match(topic) {
+			p.write(m)
+		}
+	}
+	x.mu.Unlock()
+	return nil
+}
+
+// blocked reports whether a subscriber of topic is at its high-water mark
+// (XPUB_NODROP waits for it rather than drop).
+func (x *pub) blocked(topic []byte) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, p := range x.pipes {
+		if p.subs.match(topic) && p.full() {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *pub) recv(w *wait) (msg, *pipe, error) {
+	if !x.xpub {
+		return msg{}, nil, ErrNotSupported
+	}
+	return x.s.recvAny(w)
+}
+
+func (x *pub) writable() bool { return true }
+func (x *pub) close()         {}
+
+// sub is RFC 29's SUB and, with xsub set, libzmq's XSUB. It sends its
+// subscriptions to every publisher, again on each new connection, and
+// keeps only messages that match one.
+type sub struct {
+	s     *Socket
+	xsub  bool
+	mu    sync.Mutex // guards pipes and each pipe's up flag
+	pipes []*pipe
+	subs  subscriptions
+}
+
+func newSub(s *Socket, xsub bool) *sub { return &sub{s: s, xsub: xsub} }
+
+func (x *sub) attach(p *pipe) bool {
+	x.mu.Lock()
+	x.pipes = append(x.pipes, p)
+	if p.peer != nil {
+		p.up = true // inproc: no handshake, the pipe is live at once
+	}
+	x.mu.Unlock()
+	return true
+}
+
+func (x *sub) detach(p *pipe) {
+	x.mu.Lock()
+	for i, q := range x.pipes {
+		if q == p {
+			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
+			break
+		}
+	}
+	x.mu.Unlock()
+}
+
+// connected gives a new connection the current subscriptions; from now on
+// changes are queued for it.
+func (x *sub) connected(p *pipe) []msg {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p.up = true
+	var out []msg
+	for _, t := range x.subs.snapshot() {
+		out = append(out, msg{body: append([]byte{1}, t...), kind: kindSub})
+	}
+	return out
+}
+
+// disconnected drops the subscription messages queued for a lost
+// connection: the next one gets the whole set again.
+func (x *sub) disconnected(p *pipe) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p.up = false
+	if p.out != nil {
+		p.out.remove(func(m *msg) bool { return m.kind != kindData })
+	}
+}
+
+// subscribe and unsubscribe change the set and tell every live peer of a
+// topic's first subscription and last unsubscription.
+func (x *sub) subscribe(topic []byte) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.subs.add(topic) {
+		x.broadcast(msg{body: append([]byte{1}, topic...), kind: kindSub})
+	}
+}
+
+func (x *sub) unsubscribe(topic []byte) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.subs.remove(topic) {
+		x.broadcast(msg{body: append([]byte{0}, topic...), kind: kindCancel})
+	}
+}
+
+// broadcast writes m to every live peer; x.mu is held. A peer at its
+// high-water mark misses it, as in libzmq.
+func (x *sub) broadcast(m msg) {
+	for _, p := range x.pipes {
+		if p.up {
+			p.write(m)
+		}
+	}
+}
+
+func (x *sub) send(m msg, w *wait) error {
+	if !x.xsub {
+		return ErrNotSupported
+	}
+	data := m.frame(0)
+	if m.parts == nil && len(data) > 0 && data[0] <= 1 {
+		if data[0] == 1 {
+			x.subscribe(data[1:])
+		} else {
+			x.unsubscribe(data[1:])
+		}
+		return nil
+	}
+	// XSUB passes any other message upstream to every publisher.
+	x.mu.Lock()
+	x.broadcast(m)
+	x.mu.Unlock()
+	return nil
+}
+
+func (x *sub) recv(w *wait) (msg, *pipe, error) {
+	for {
+		m, p, err := x.s.recvAny(w)
+		if err != nil {
+			return m, p, err
+		}
+		if x.subs.match(m.frame(0)) {
+			return m, p, nil
+		}
+	}
+}
+
+func (x *sub) writable() bool { return x.xsub }
+func (x *sub) close()         {}
+
+// Subscribe is ZMQ_SUBSCRIBE: a SUB or XSUB receives messages whose first
+// frame starts with prefix ("" for everything).
+func (s *Socket) Subscribe(prefix string) error {
+	x, ok := s.pat.(*sub)
+	if !ok {
+		return ErrNotSupported
+	}
+	x.subscribe([]byte(prefix))
+	return nil
+}
+
+// Unsubscribe is ZMQ_UNSUBSCRIBE: it undoes one Subscribe of prefix.
+func (s *Socket) Unsubscribe(prefix string) error {
+	x, ok := s.pat.(*sub)
+	if !ok {
+		return ErrNotSupported
+	}
+	x.unsubscribe([]byte(prefix))
+	return nil
+}

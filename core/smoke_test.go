@@ -1,0 +1,68 @@
+package core
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestSmokePushPull(t *testing.T) {
+	for _, ep := range []string{"tcp://127.0.0.1:*", "inproc://smoke", "ipc://@zeroplug-smoke"} {
+		t.Run(ep, func(t *testing.T) {
+			pull, err := NewSocket(PULL, RecvTimeout(5*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pull.Close()
+			if err := pull.Bind(ep); err != nil {
+				t.Fatal(err)
+			}
+			push, _ := NewSocket(PUSH)
+			defer push.Close()
+			if err := push.Connect(pull.LastEndpoint()); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 100; i++ {
+				if err := push.Send([]byte(fmt.Sprint(i)), []byte("x")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < 100; i++ {
+				f, err := pull.Recv()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(f[0]) != fmt.Sprint(i) || len(f) != 2 {
+					t.Fatalf("got %q", f)
+				}
+			}
+		})
+	}
+}
+
+func TestSmokeReqRep(t *testing.T) {
+	rep, _ := NewSocket(REP, RecvTimeout(5*time.Second))
+	defer rep.Close()
+	rep.Bind("tcp://127.0.0.1:*")
+	req, _ := NewSocket(REQ, RecvTimeout(5*time.Second))
+	defer req.Close()
+	req.Connect(rep.LastEndpoint())
+	go func() {
+		for {
+			f, err := rep.Recv()
+			if err != nil {
+				return
+			}
+			rep.Send(append([]byte("re:"), f[0]...))
+		}
+	}()
+	for i := 0; i < 10; i++ {
+		if err := req.SendString("hi"); err != nil {
+			t.Fatal(err)
+		}
+		f, err := req.Recv()
+		if err != nil || string(f[0]) != "re:hi" {
+			t.Fatal(f, err)
+		}
+	}
+}

@@ -1,0 +1,332 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Socket is a ZeroMQ socket. It is safe for concurrent use.
+type Socket struct {
+	ctx *Context
+	typ Type
+	log hclog.Logger
+
+	mu   sync.Mutex // guards opts, endpoints and pipes
+	opts options
+
+	pat  pattern
+	hook deliverHook // the pattern's, when it takes messages as they arrive
+
+	sendMu, recvMu sync.Mutex // one sender and one receiver at a time
+	fq             fairQueue
+	sendWake       chan struct{} // some pipe got room, or a pipe came
+
+	closing   chan struct{}
+	closeOnce sync.Once
+	closed    atomic.Bool
+	done      chan struct{} // closed when Close has finished
+
+	pipes        map[*pipe]struct{}
+	listeners    map[string]*binding   // by endpoint, as given and as resolved
+	connects     map[string][]*session // by endpoint, as given
+	inprocBound  []string
+	inprocLinks  []*inprocLink
+	lastEndpoint string
+	wg           sync.WaitGroup // every goroutine the socket started
+	conns        map[net.Conn]struct{}
+	lingerOver   bool
+
+	monitors monitors
+	pollers  pollers
+
+	// SNDTIMEO and RCVTIMEO, read on every call without taking mu.
+	sendTimeout, recvTimeout atomic.Int64
+}
+
+func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
+	s := &Socket{
+		ctx:       c,
+		typ:       t,
+		log:       c.log.Named(t.String()),
+		opts:      defaultOptions(),
+		sendWake:  make(chan struct{}, 1),
+		closing:   make(chan struct{}),
+		done:      make(chan struct{}),
+		pipes:     make(map[*pipe]struct{}),
+		listeners: make(map[string]*binding),
+		connects:  make(map[string][]*session),
+	}
+	for _, o := range opts {
+		if err := o(&s.opts); err != nil {
+			return nil, err
+		}
+	}
+	s.storeTimeouts()
+	s.fq.init(s.notifyReadable)
+	pat, err := newPattern(s)
+	if err != nil {
+		return nil, err
+	}
+	s.pat = pat
+	if h, ok := pat.(deliverHook); ok {
+		s.hook = h
+	}
+	for _, prefix := range s.opts.initialSubscription {
+		if err := s.Subscribe(prefix); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Type is the socket's type.
+func (s *Socket) Type() Type { return s.typ }
+
+// SetOption changes socket options. Like libzmq, most take effect for
+// connections made afterwards.
+func (s *Socket) SetOption(opts ...Option) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.opts
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return err
+		}
+	}
+	if len(o.initialSubscription) != len(s.opts.initialSubscription) {
+		return fmt.Errorf("%w: use Socket.Subscribe on an open socket", ErrInvalid)
+	}
+	s.opts = o
+	s.storeTimeouts()
+	return nil
+}
+
+func (s *Socket) storeTimeouts() {
+	s.sendTimeout.Store(int64(s.opts.sendTimeout))
+	s.recvTimeout.Store(int64(s.opts.recvTimeout))
+}
+
+func (s *Socket) options() options {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts
+}
+
+// LastEndpoint is ZMQ_LAST_ENDPOINT: the endpoint of the last Bind or
+// Connect, with a wildcard port resolved ("tcp://127.0.0.1:41234").
+func (s *Socket) LastEndpoint() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastEndpoint
+}
+
+func (s *Socket) isClosed() bool { return s.closed.Load() }
+
+// signalWritable wakes blocked senders and pollers: a pipe got room.
+func (s *Socket) signalWritable() {
+	signal(s.sendWake)
+	s.pollers.notify()
+}
+
+func (s *Socket) notifyReadable() { s.pollers.notify() }
+
+// addPipe attaches a pipe to the pattern; false means the pattern refused
+// it (a PAIR that has its peer already).
+func (s *Socket) addPipe(p *pipe) bool {
+	s.mu.Lock()
+	if s.isClosed() {
+		s.mu.Unlock()
+		return false
+	}
+	s.pipes[p] = struct{}{}
+	s.mu.Unlock()
+	if !s.pat.attach(p) {
+		s.mu.Lock()
+		delete(s.pipes, p)
+		s.mu.Unlock()
+		return false
+	}
+	s.signalWritable()
+	return true
+}
+
+// removePipe detaches a pipe: the pattern stops sending to it, and the
+// fair-queue drops it once its last message is read.
+func (s *Socket) removePipe(p *pipe) {
+	if p.gone.Swap(true) {
+		return
+	}
+	s.pat.detach(p)
+	s.mu.Lock()
+	delete(s.pipes, p)
+	s.mu.Unlock()
+	s.pollers.notify()
+}
+
+// Send sends a message of one or more frames, blocking while the pattern
+// cannot (up to SNDTIMEO). The frames belong to the socket afterwards.
+func (s *Socket) Send(frames ...[]byte) error {
+	return s.send(context.Background(), frames, false)
+}
+
+// SendContext is Send that gives up when ctx is done.
+func (s *Socket) SendContext(ctx context.Context, frames ...[]byte) error {
+	return s.send(ctx, frames, false)
+}
+
+// TrySend is Send that never blocks: ErrAgain where Send would wait
+// (libzmq's ZMQ_DONTWAIT).
+func (s *Socket) TrySend(frames ...[]byte) error {
+	return s.send(context.Background(), frames, true)
+}
+
+// SendString sends a message whose frames are the given strings.
+func (s *Socket) SendString(frames ...string) error {
+	b := make([][]byte, len(frames))
+	for i, f := range frames {
+		b[i] = []byte(f)
+	}
+	return s.send(context.Background(), b, false)
+}
+
+func (s *Socket) send(ctx context.Context, frames [][]byte, nonblock bool) error {
+	if len(frames) == 0 {
+		return fmt.Errorf("%w: a message has at least one frame", ErrInvalid)
+	}
+	if s.isClosed() {
+		return ErrClosed
+	}
+	w := s.newWait(ctx, nonblock, time.Duration(s.sendTimeout.Load()))
+	defer w.stop()
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	var m msg
+	if len(frames) == 1 {
+		m.body = frames[0]
+	} else {
+		m.parts = append([][]byte(nil), frames...)
+	}
+	return s.pat.send(m, w)
+}
+
+// Recv receives the next message, blocking until one comes (up to
+// RCVTIMEO).
+func (s *Socket) Recv() ([][]byte, error) {
+	m, err := s.recv(context.Background(), false)
+	return m.Frames, err
+}
+
+// RecvContext is Recv that gives up when ctx is done.
+func (s *Socket) RecvContext(ctx context.Context) ([][]byte, error) {
+	m, err := s.recv(ctx, false)
+	return m.Frames, err
+}
+
+// TryRecv is Recv that never blocks: ErrAgain when no message is waiting.
+func (s *Socket) TryRecv() ([][]byte, error) {
+	m, err := s.recv(context.Background(), true)
+	return m.Frames, err
+}
+
+// RecvMsg receives the next message with the properties of the
+// connection it came on (Msg.Property). nonblock makes it a TryRecv.
+func (s *Socket) RecvMsg(ctx context.Context, nonblock bool) (Msg, error) {
+	return s.recv(ctx, nonblock)
+}
+
+func (s *Socket) recv(ctx context.Context, nonblock bool) (Msg, error) {
+	if s.isClosed() {
+		return Msg{}, ErrClosed
+	}
+	w := s.newWait(ctx, nonblock, time.Duration(s.recvTimeout.Load()))
+	defer w.stop()
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	m, p, err := s.pat.recv(w)
+	if err != nil {
+		return Msg{}, err
+	}
+	out := Msg{Frames: m.frames()}
+	if p != nil {
+		out.peer = p.peerInfo()
+	}
+	return out, nil
+}
+
+// wait is how a blocking call waits: for a wake-up, its deadline, its
+// context, or the socket's closing.
+type wait struct {
+	s        *Socket
+	ctx      context.Context
+	nonblock bool
+	timeout  time.Duration
+	timer    *time.Timer
+}
+
+func (s *Socket) newWait(ctx context.Context, nonblock bool, timeout time.Duration) *wait {
+	if timeout == 0 {
+		nonblock = true
+	}
+	return &wait{s: s, ctx: ctx, nonblock: nonblock, timeout: timeout}
+}
+
+// on blocks until wake fires, or returns why it cannot wait any longer.
+func (w *wait) on(wake <-chan struct{}) error {
+	if w.nonblock {
+		return ErrAgain
+	}
+	var expired <-chan time.Time
+	if w.timeout > 0 {
+		if w.timer == nil {
+			w.timer = time.NewTimer(w.timeout)
+		}
+		expired = w.timer.C
+	}
+	select {
+	case <-wake:
+		return nil
+	case <-w.s.closing:
+		return ErrClosed
+	case <-w.ctx.Done():
+		return w.ctx.Err()
+	case <-expired:
+		return ErrAgain
+	}
+}
+
+func (w *wait) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
+// recvAny is the fair-queued receive most patterns use.
+func (s *Socket) recvAny(w *wait) (msg, *pipe, error) {
+	for {
+		if m, p, ok := s.fq.next(); ok {
+			return m, p, nil
+		}
+		if err := w.on(s.fq.wake); err != nil {
+			return msg{}, nil, err
+		}
+	}
+}
+
+// sendOne is the load-balanced send most patterns use: it blocks while
+// every pipe is full or there is none.
+func (s *Socket) sendOne(lb *loadBalancer, m msg, w *wait) (*pipe, error) {
+	for {
+		if p := lb.send(m); p != nil {
+			return p, nil
+		}
+		if err := w.on(s.sendWake); err != nil {
+			return nil, err
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package core
+
+import "fmt"
+
+// Type is a socket type, with libzmq's numbering.
+type Type int
+
+// The socket types of libzmq 4.3 (RFC 28 to 31 and the raw STREAM).
+const (
+	PAIR   Type = 0
+	PUB    Type = 1
+	SUB    Type = 2
+	REQ    Type = 3
+	REP    Type = 4
+	DEALER Type = 5
+	ROUTER Type = 6
+	PULL   Type = 7
+	PUSH   Type = 8
+	XPUB   Type = 9
+	XSUB   Type = 10
+	STREAM Type = 11
+)
+
+var typeNames = [...]string{"PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM"}
+
+// String is the type's name as ZMTP's Socket-Type property spells it.
+func (t Type) String() string {
+	if t >= 0 && int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("Type(%d)", int(t))
+}
+
+// ParseType returns the type with the given name ("PUSH"), as libzmq and the
+// command-line tool write it; case does not matter.
+func ParseType(name string) (Type, error) {
+	for i, n := range typeNames {
+		if equalFoldASCII(n, name) {
+			return Type(i), nil
+		}
+	}
+	return 0, fmt.Errorf("zeroplug: unknown socket type %q", name)
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'a' <= x && x <= 'z' {
+			x -= 'a' - 'A'
+		}
+		if 'a' <= y && y <= 'z' {
+			y -= 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
