@@ -56,7 +56,9 @@ var defaultContext = sync.OnceValue(func() *Context { return NewContext() })
 func DefaultContext() *Context { return defaultContext() }
 
 // NewSocket opens a socket of the given type in the default context.
-func NewSocket(t Type, opts ...Option) (*Socket, error) { return DefaultContext().NewSocket(t, opts...) }
+func NewSocket(t Type, opts ...Option) (*Socket, error) {
+	return DefaultContext().NewSocket(t, opts...)
+}
 
 // RegisterDriver adds a transport to the context (see WithDriver).
 func (c *Context) RegisterDriver(d sdk.Driver) { c.drivers.register(d) }

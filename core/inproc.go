@@ -28,11 +28,11 @@ func (r *inprocRegistry) init() {
 type inprocLink struct {
 	name      string
 	connector *Socket
-	binder    *Socket   // nil while pending (r.mu)
+	binder    *Socket                // nil while pending (r.mu)
 	bound     atomic.Pointer[Socket] // the binder, for the queues' callbacks
-	local     *pipe     // the connector's pipe
-	remote    *pipe     // the binder's pipe
-	endpoint  string    // as the connector gave it
+	local     *pipe                  // the connector's pipe
+	remote    *pipe                  // the binder's pipe
+	endpoint  string                 // as the connector gave it
 }
 
 func (s *Socket) bindInproc(ep sdk.Endpoint) error {

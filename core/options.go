@@ -152,10 +152,14 @@ func StreamNotify(on bool) Option { return func(o *options) error { o.streamNoti
 
 // SendTimeout is ZMQ_SNDTIMEO: how long Send may block before ErrAgain.
 // Negative (default) blocks for ever; zero never blocks.
-func SendTimeout(d time.Duration) Option { return func(o *options) error { o.sendTimeout = d; return nil } }
+func SendTimeout(d time.Duration) Option {
+	return func(o *options) error { o.sendTimeout = d; return nil }
+}
 
 // RecvTimeout is ZMQ_RCVTIMEO: how long Recv may block before ErrAgain.
-func RecvTimeout(d time.Duration) Option { return func(o *options) error { o.recvTimeout = d; return nil } }
+func RecvTimeout(d time.Duration) Option {
+	return func(o *options) error { o.recvTimeout = d; return nil }
+}
 
 // HeartbeatInterval is ZMQ_HEARTBEAT_IVL: send a ZMTP PING this often.
 // Zero (default) sends none.
@@ -221,10 +225,14 @@ func TCPKeepAliveCount(n int) Option {
 }
 
 // SendBuffer is ZMQ_SNDBUF: the kernel's send buffer size, in bytes.
-func SendBuffer(n int) Option { return func(o *options) error { o.transport.SendBuffer = n; return nil } }
+func SendBuffer(n int) Option {
+	return func(o *options) error { o.transport.SendBuffer = n; return nil }
+}
 
 // RecvBuffer is ZMQ_RCVBUF: the kernel's receive buffer size, in bytes.
-func RecvBuffer(n int) Option { return func(o *options) error { o.transport.RecvBuffer = n; return nil } }
+func RecvBuffer(n int) Option {
+	return func(o *options) error { o.transport.RecvBuffer = n; return nil }
+}
 
 // ConnectTimeout is ZMQ_CONNECT_TIMEOUT: the limit of one connection
 // attempt; zero leaves it to the operating system.

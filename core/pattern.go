@@ -78,4 +78,4 @@ func (sendOnly) recv(*wait) (msg, *pipe, error) { return msg{}, nil, ErrNotSuppo
 type recvOnly struct{}
 
 func (recvOnly) send(msg, *wait) error { return ErrNotSupported }
-func (recvOnly) writable() bool       { return false }
+func (recvOnly) writable() bool        { return false }

@@ -23,7 +23,7 @@ type pipe struct {
 	writing    atomic.Bool   // the writer holds messages not yet written
 	peer       *pipe
 
-	endpoint string              // the socket's endpoint this pipe belongs to
+	endpoint string // the socket's endpoint this pipe belongs to
 	info     atomic.Pointer[peerInfo]
 
 	// id is the peer's routing id, for ROUTER; guarded by the pattern.

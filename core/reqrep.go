@@ -113,7 +113,7 @@ func (x *rep) recv(w *wait) (msg, *pipe, error) {
 		if i < 0 || i == len(frames)-1 {
 			continue // no envelope, or nothing after it: malformed, dropped
 		}
-		x.envelope = frames[:i+1:i+1]
+		x.envelope = frames[: i+1 : i+1]
 		x.replyPipe = p
 		x.replying = true
 		return newMsg(frames[i+1:]), p, nil
