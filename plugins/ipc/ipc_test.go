@@ -232,7 +232,9 @@ func TestDialMissing(t *testing.T) {
 
 func TestBuffers(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.sock")
-	opts := sdk.Options{SendBuffer: 1 << 20, RecvBuffer: 1 << 20}
+	// Below the defaults and below net.core.[rw]mem_max, so that the value
+	// read back shows it was set and was not capped.
+	opts := sdk.Options{SendBuffer: 24 << 10, RecvBuffer: 40 << 10}
 	l, err := Driver{}.Listen(context.Background(), sdk.Endpoint{Scheme: "ipc", Address: path}, opts)
 	if err != nil {
 		t.Fatal(err)
