@@ -47,6 +47,10 @@ type Socket struct {
 
 	// SNDTIMEO and RCVTIMEO, read on every call without taking mu.
 	sendTimeout, recvTimeout atomic.Int64
+
+	// The waits of the one sender and the one receiver, reused so that a
+	// call allocates nothing (guarded by sendMu and recvMu).
+	sendWait, recvWait wait
 }
 
 func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
@@ -202,10 +206,10 @@ func (s *Socket) send(ctx context.Context, frames [][]byte, nonblock bool) error
 	if s.isClosed() {
 		return ErrClosed
 	}
-	w := s.newWait(ctx, nonblock, time.Duration(s.sendTimeout.Load()))
-	defer w.stop()
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
+	w := s.sendWait.reset(s, ctx, nonblock, time.Duration(s.sendTimeout.Load()))
+	defer w.stop()
 	var m msg
 	if len(frames) == 1 {
 		m.body = frames[0]
@@ -244,10 +248,10 @@ func (s *Socket) recv(ctx context.Context, nonblock bool) (Msg, error) {
 	if s.isClosed() {
 		return Msg{}, ErrClosed
 	}
-	w := s.newWait(ctx, nonblock, time.Duration(s.recvTimeout.Load()))
-	defer w.stop()
 	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
+	w := s.recvWait.reset(s, ctx, nonblock, time.Duration(s.recvTimeout.Load()))
+	defer w.stop()
 	m, p, err := s.pat.recv(w)
 	if err != nil {
 		return Msg{}, err
@@ -267,13 +271,16 @@ type wait struct {
 	nonblock bool
 	timeout  time.Duration
 	timer    *time.Timer
+	armed    bool // the timer runs for this call
 }
 
-func (s *Socket) newWait(ctx context.Context, nonblock bool, timeout time.Duration) *wait {
+// reset prepares the wait for one call; its timer is kept for the next.
+func (w *wait) reset(s *Socket, ctx context.Context, nonblock bool, timeout time.Duration) *wait {
 	if timeout == 0 {
 		nonblock = true
 	}
-	return &wait{s: s, ctx: ctx, nonblock: nonblock, timeout: timeout}
+	w.s, w.ctx, w.nonblock, w.timeout, w.armed = s, ctx, nonblock, timeout, false
+	return w
 }
 
 // on blocks until wake fires, or returns why it cannot wait any longer.
@@ -285,7 +292,10 @@ func (w *wait) on(wake <-chan struct{}) error {
 	if w.timeout > 0 {
 		if w.timer == nil {
 			w.timer = time.NewTimer(w.timeout)
+		} else if !w.armed {
+			w.timer.Reset(w.timeout)
 		}
+		w.armed = true
 		expired = w.timer.C
 	}
 	select {
@@ -301,9 +311,10 @@ func (w *wait) on(wake <-chan struct{}) error {
 }
 
 func (w *wait) stop() {
-	if w.timer != nil {
+	if w.armed {
 		w.timer.Stop()
 	}
+	w.ctx = nil
 }
 
 // recvAny is the fair-queued receive most patterns use.

@@ -11,6 +11,9 @@ import (
 // headers around it (net.Buffers). Smaller ones are cheaper to copy.
 const referenceBody = 16 << 10
 
+// maxBuffer is the largest buffer an encoder keeps between flushes.
+const maxBuffer = 1 << 20
+
 // Encoder batches frames for one write. It is not safe for concurrent use:
 // one writer goroutine owns it.
 type Encoder struct {
@@ -97,9 +100,10 @@ func (e *Encoder) Flush() error {
 		clear(e.vecs)
 		e.vecs = e.vecs[:0]
 	}
-	// A buffer that grew for one burst of medium frames goes back to the
-	// usual size, so an idle connection does not pin a large one.
-	if cap(e.buf) > 4*DefaultReadBuffer {
+	// A buffer that grew past what a writer batches at once (a burst of
+	// medium frames) goes back to the usual size, so that an idle
+	// connection does not pin it.
+	if cap(e.buf) > maxBuffer {
 		e.buf = make([]byte, 0, DefaultReadBuffer)
 	}
 	e.buf = e.buf[:0]
