@@ -149,13 +149,17 @@ func (s *Socket) acceptInproc(l *inprocLink) {
 	s.mu.Lock()
 	s.inprocLinks = append(s.inprocLinks, l)
 	s.mu.Unlock()
-	if h, ok := l.connector.pat.(connectHook); ok {
-		for _, m := range h.connected(l.local) {
-			l.local.write(m)
-		}
-	}
 	if !s.addPipe(rp) {
 		return
+	}
+	// Either side may be a SUB: it tells the other its subscriptions now,
+	// as it would a new connection after the handshake.
+	for _, side := range []*pipe{l.local, rp} {
+		if h, ok := side.sock.pat.(connectHook); ok {
+			for _, m := range h.connected(side) {
+				side.write(m)
+			}
+		}
 	}
 	if !rp.in.empty() {
 		s.fq.activate(rp)

@@ -134,9 +134,6 @@ func newSub(s *Socket, xsub bool) *sub { return &sub{s: s, xsub: xsub} }
 func (x *sub) attach(p *pipe) bool {
 	x.mu.Lock()
 	x.pipes = append(x.pipes, p)
-	if p.peer != nil {
-		p.up = true // inproc: no handshake, the pipe is live at once
-	}
 	x.mu.Unlock()
 	return true
 }
