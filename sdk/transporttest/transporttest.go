@@ -7,11 +7,28 @@
 //
 //	func TestConformance(t *testing.T) {
 //		transporttest.Run(t, mydriver.Driver{}, transporttest.Config{
-//			Endpoint:  func(t testing.TB) string { return "my://" + freshAddress(t) },
-//			Ephemeral: func(t testing.TB) string { return "my://*" },
+//			Endpoint:     func(t testing.TB) string { return "my://" + freshAddress(t) },
+//			Ephemeral:    func(t testing.TB) string { return "my://*" },
 //			BadEndpoints: []string{"my://nonsense"},
 //		})
 //	}
+//
+// The checks, each a subtest named as here:
+//
+//	Schemes              Schemes() names the scheme of the endpoints
+//	SendRecv             bind, dial, bytes both ways
+//	EphemeralEndpoint    an ephemeral bind reports an endpoint a dial reaches
+//	DialClosed           a dial to a closed endpoint fails promptly
+//	Rebind               the same endpoint binds again after Close; peers reconnect
+//	CloseUnblocksAccept  Close wakes Accept with an error wrapping net.ErrClosed
+//	DialCancelled        a dial under a cancelled or expired ctx returns at once
+//	PeerClose            closing one end gives io.EOF at the other
+//	ReadDeadline         read deadlines expire with os.ErrDeadlineExceeded
+//	LargeFrames          ZMTP handshake, then frames of 1 B to 4 MiB both ways, intact
+//	ManyPeers            64 concurrent connections, each gets its own bytes back
+//	BadEndpoint          malformed endpoints: sdk.ErrBadEndpoint from Listen and Dial
+//
+// Every check also fails if a goroutine it started outlives it.
 //
 // The kit imports only the standard library and sdk/..., so a transport
 // built outside this module can use it.
@@ -23,10 +40,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -86,10 +105,10 @@ var checks = []check{
 	{"BadEndpoint", verifyBadEndpoints},
 }
 
-// Run runs every conformance check against d as a subtest of t, then fails
-// t if goroutines started during the checks are still running after a grace
-// period. Do not run other tests in parallel with Run in the same process:
-// their goroutines would count against the driver.
+// Run runs every conformance check against d as a subtest of t. Each check
+// also fails if goroutines it started are still running a moment after it
+// has closed everything it opened. Do not run other tests in parallel with
+// Run in the same process: their goroutines would count against the driver.
 func Run(t *testing.T, d sdk.Driver, cfg Config) {
 	t.Helper()
 	if cfg.Endpoint == nil {
@@ -101,12 +120,20 @@ func Run(t *testing.T, d sdk.Driver, cfg Config) {
 	if cfg.Prompt <= 0 {
 		cfg.Prompt = 2 * time.Second
 	}
-	before := runtime.NumGoroutine()
 	for _, c := range checks {
-		t.Run(c.name, func(t *testing.T) { c.run(t, d, cfg) })
+		t.Run(c.name, func(t *testing.T) {
+			// Cleanups run last-registered first, so this one runs after
+			// the check's listeners and connections are closed.
+			before := goroutines()
+			t.Cleanup(func() { checkGoroutines(t, before, leakGrace) })
+			c.run(t, d, cfg)
+		})
 	}
-	checkGoroutines(t, before, 3*time.Second)
 }
+
+// leakGrace is how long goroutines of closed listeners and connections get
+// to notice and end.
+const leakGrace = 3 * time.Second
 
 // verifySchemes: the driver names at least one scheme, and the scheme of
 // the endpoints it is given.
@@ -626,24 +653,84 @@ func firstDiff(a, b []byte) int {
 	return min(len(a), len(b))
 }
 
-// checkGoroutines fails t if more goroutines run than before the checks
-// once grace has passed, and shows the newest ones. Goroutines of a closed
-// connection need a moment to notice; a leak never ends.
-func checkGoroutines(t *testing.T, before int, grace time.Duration) {
+// checkGoroutines fails t if goroutines that were not running before are
+// still running once grace has passed. Goroutines of a closed connection
+// need a moment to notice; a leak never ends. Goroutines are told apart by
+// their ids, never reused, so one ending elsewhere cannot hide a leak.
+func checkGoroutines(t *testing.T, before map[string]string, grace time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(grace)
 	for {
-		n := runtime.NumGoroutine()
-		if n <= before {
+		var leaked []string
+		for id, stack := range goroutines() {
+			if _, ok := before[id]; !ok {
+				leaked = append(leaked, stack)
+			}
+		}
+		if len(leaked) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Errorf("%d goroutines still running after the checks, %d before: the driver leaks. All goroutines:\n%s",
-				n, before, buf)
+			t.Errorf("%d goroutines started by the check still run %v after it closed everything: the driver leaks them. By where they started:\n%s",
+				len(leaked), grace, summarize(leaked))
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// goroutines maps the id of every goroutine but the caller to its stack.
+func goroutines() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	m := map[string]string{}
+	// The first goroutine in the dump is the caller.
+	for _, g := range strings.Split(string(buf), "\n\n")[1:] {
+		// "goroutine 42 [select]:"
+		if f := strings.Fields(g); len(f) >= 2 && f[0] == "goroutine" {
+			m[f[1]] = g
+		}
+	}
+	return m
+}
+
+// summarize groups stacks by the function each goroutine is in and the place
+// that started it, the largest groups first.
+func summarize(stacks []string) string {
+	counts := map[string]int{}
+	for _, g := range stacks {
+		lines := strings.Split(strings.TrimSpace(g), "\n")
+		if len(lines) < 2 {
+			continue
+		}
+		key := "in " + funcName(lines[1])
+		for i, l := range lines {
+			if strings.HasPrefix(l, "created by ") && i+1 < len(lines) {
+				created, _, _ := strings.Cut(l, " in goroutine ")
+				key += ", " + created + " at " + strings.TrimSpace(lines[i+1])
+			}
+		}
+		counts[key]++
+	}
+	keys := slices.SortedFunc(maps.Keys(counts), func(a, b string) int { return counts[b] - counts[a] })
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\t%d %s\n", counts[k], k)
+	}
+	return b.String()
+}
+
+// funcName drops the argument list from a stack frame's function line.
+func funcName(line string) string {
+	if i := strings.LastIndexByte(line, '('); i > 0 {
+		return line[:i]
+	}
+	return line
 }
