@@ -20,7 +20,9 @@ type engine struct {
 	endpoint string
 	enc      *zmtp.Encoder
 	dec      *zmtp.Decoder
-	v31      bool // the peer speaks ZMTP 3.1: subscriptions go as commands
+	v31      bool        // the peer speaks ZMTP 3.1: subscriptions go as commands
+	cipher   zmtp.Cipher // the mechanism's, when it encrypts (CURVE)
+	sealErr  error       // the first error sealing a frame
 
 	// Commands the writer sends before its next batch (PONG, PING).
 	cmdMu   sync.Mutex
@@ -83,6 +85,7 @@ func (e *engine) handshake(o *options) (*zmtp.Peer, error) {
 		return nil, err
 	}
 	e.v31 = peer.Greeting.Supports31()
+	e.cipher = peer.Cipher
 	return peer, nil
 }
 
@@ -128,8 +131,13 @@ func (e *engine) readLoop(p *pipe) error {
 		if err != nil {
 			return err
 		}
+		if e.cipher != nil {
+			if flags, body, err = e.cipher.Open(flags, body); err != nil {
+				return err
+			}
+		}
 		if flags&zmtp.FlagCommand != 0 {
-			m, ok, err := e.command(body)
+			m, ok, err := e.onCommand(body)
 			if err != nil {
 				return err
 			}
@@ -190,9 +198,9 @@ func (e *engine) waitRoom(p *pipe) error {
 	}
 }
 
-// command handles a command frame from the peer. A SUBSCRIBE or CANCEL
+// onCommand handles a command frame from the peer. A SUBSCRIBE or CANCEL
 // becomes the subscription message libzmq's patterns expect.
-func (e *engine) command(body []byte) (msg, bool, error) {
+func (e *engine) onCommand(body []byte) (msg, bool, error) {
 	switch {
 	case zmtp.IsCommand(body, zmtp.CmdPing):
 		ping, err := zmtp.ParsePing(body[1+len(zmtp.CmdPing):])
@@ -244,6 +252,9 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 	for i := range first {
 		e.encode(&first[i])
 	}
+	if e.sealErr != nil {
+		return e.sealErr
+	}
 	var batch []msg
 	var cmds []zmtp.Command
 	for {
@@ -252,7 +263,7 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 		cmds, e.cmds = e.cmds, cmds[:0]
 		e.cmdMu.Unlock()
 		for _, c := range cmds {
-			e.enc.Command(c.Name, c.Body)
+			e.command(c.Name, c.Body)
 		}
 		clear(cmds)
 		batch = p.out.popAll(batch)
@@ -266,6 +277,9 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 		}
 		got := len(batch) + len(cmds)
 		clear(batch)
+		if e.sealErr != nil {
+			return e.sealErr
+		}
 		if err := e.enc.Flush(); err != nil {
 			return err
 		}
@@ -291,11 +305,11 @@ func (e *engine) encode(m *msg) {
 		if m.kind == kindCancel {
 			name = zmtp.CmdCancel
 		}
-		e.enc.Command(name, m.body[1:])
+		e.command(name, m.body[1:])
 		return
 	}
 	if m.parts == nil {
-		e.enc.Frame(0, m.body)
+		e.frame(0, m.body)
 		return
 	}
 	last := len(m.parts) - 1
@@ -304,8 +318,28 @@ func (e *engine) encode(m *msg) {
 		if i < last {
 			flags = zmtp.FlagMore
 		}
-		e.enc.Frame(flags, f)
+		e.frame(flags, f)
 	}
+}
+
+// frame and command append one frame, through the mechanism's cipher when
+// it has one.
+func (e *engine) frame(flags byte, body []byte) {
+	if e.cipher == nil {
+		e.enc.Frame(flags, body)
+		return
+	}
+	if err := e.cipher.Seal(e.enc, flags, body); err != nil && e.sealErr == nil {
+		e.sealErr = err
+	}
+}
+
+func (e *engine) command(name string, body []byte) {
+	if e.cipher == nil {
+		e.enc.Command(name, body)
+		return
+	}
+	e.frame(zmtp.FlagCommand, zmtp.AppendCommand(nil, name, body))
 }
 
 var errHeartbeat = errors.New("zeroplug: heartbeat timed out")

@@ -21,6 +21,23 @@ type Session struct {
 	Peer Metadata
 	// UserID is the authenticated identity, when the mechanism has one.
 	UserID string
+	// Cipher wraps every frame of the data phase, for mechanisms that
+	// encrypt it (CURVE); nil for NULL and PLAIN.
+	Cipher Cipher
+}
+
+// Cipher turns the frames of the data phase into the mechanism's wire
+// form and back: CURVE puts each frame, flags included, in a MESSAGE
+// command box (RFC 26). A Cipher is used by one writer (Seal) and one
+// reader (Open) at the same time, so the two must not share mutable state
+// without a lock.
+type Cipher interface {
+	// Seal appends the wire form of one frame to enc. flags carry
+	// FlagMore and FlagCommand (a PING is sealed like a message frame).
+	Seal(enc *Encoder, flags byte, body []byte) error
+	// Open turns one frame read from the wire into the frame it carries,
+	// with that frame's own FlagMore and FlagCommand.
+	Open(flags byte, frame []byte) (byte, []byte, error)
 }
 
 // CommandConn carries commands during the handshake.
@@ -95,6 +112,14 @@ type Config struct {
 	Metadata Metadata
 }
 
+// AppendCommand encodes a command frame's body (the name's length, the
+// name, the data), as a Cipher seals it.
+func AppendCommand(dst []byte, name string, body []byte) []byte {
+	dst = append(dst, byte(len(name)))
+	dst = append(dst, name...)
+	return append(dst, body...)
+}
+
 // Peer is what a completed handshake tells about the other side.
 type Peer struct {
 	Greeting   Greeting
@@ -102,6 +127,7 @@ type Peer struct {
 	Identity   []byte
 	Metadata   Metadata
 	UserID     string
+	Cipher     Cipher
 }
 
 // Handshake exchanges greetings and runs the mechanism over a fresh
@@ -140,7 +166,7 @@ func Handshake(enc *Encoder, dec *Decoder, cfg Config) (*Peer, error) {
 	if !ok {
 		return nil, protocolErrorf("peer's metadata has no Socket-Type")
 	}
-	p := &Peer{Greeting: pg, SocketType: string(st), Metadata: sess.Peer, UserID: sess.UserID}
+	p := &Peer{Greeting: pg, SocketType: string(st), Metadata: sess.Peer, UserID: sess.UserID, Cipher: sess.Cipher}
 	if id, ok := sess.Peer.Get("Identity"); ok {
 		p.Identity = append([]byte(nil), id...)
 	}
