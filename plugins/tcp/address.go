@@ -81,9 +81,20 @@ func parseLiteral(ep sdk.Endpoint, host string) (addr netip.Addr, ok bool, err e
 	return a, true, nil
 }
 
-// isIPv6 is true for an address that needs an IPv6 socket. An IPv4-mapped
+// isIPv6 is true for an address that needs the IPv6 option. An IPv4-mapped
 // address does too, as in libzmq, where only AF_INET6 getaddrinfo reads it.
 func isIPv6(a netip.Addr) bool { return a.Is6() }
+
+// allowLiteral checks an IP literal against the IPv6 option and returns the
+// address to use: an IPv4-mapped one ("::ffff:127.0.0.1") as plain IPv4,
+// which is what libzmq's dual-stack socket ends up serving, and which Go
+// handles only as IPv4.
+func allowLiteral(ep sdk.Endpoint, a netip.Addr, ipv6 bool, refuse error) (netip.Addr, error) {
+	if isIPv6(a) && !ipv6 {
+		return netip.Addr{}, endpointError(ep, refuse, "%s is an IPv6 address; set the IPv6 option (ZMQ_IPV6) to use it", a)
+	}
+	return a.Unmap(), nil
+}
 
 // resolveBindable turns the host of a bind address (or of a connect's source
 // address) into an IP, as libzmq's ip_resolver does with bindable set and
@@ -104,12 +115,9 @@ func resolveBindable(ep sdk.Endpoint, host string, ipv6 bool) (netip.Addr, error
 		return netip.Addr{}, err
 	}
 	if ok {
-		if isIPv6(a) && !ipv6 {
-			// libzmq asks getaddrinfo for AF_INET only, which fails, and
-			// reports ENODEV for a bind.
-			return netip.Addr{}, endpointError(ep, sdk.ErrNoSuchDevice, "%s is an IPv6 address; set the IPv6 option (ZMQ_IPV6) to use it", host)
-		}
-		return a, nil
+		// Without ZMQ_IPV6 libzmq asks getaddrinfo for AF_INET only, which
+		// fails, and reports ENODEV for a bind.
+		return allowLiteral(ep, a, ipv6, sdk.ErrNoSuchDevice)
 	}
 	ifi, ierr := net.InterfaceByName(host)
 	if ierr != nil {
@@ -278,9 +286,13 @@ func parseDial(ep sdk.Endpoint, ipv6 bool) (dialAddr, error) {
 	if err != nil {
 		return dialAddr{}, err
 	}
+	if ok {
+		// libzmq fails to resolve it (EINVAL) without ZMQ_IPV6.
+		if a, err = allowLiteral(ep, a, ipv6, sdk.ErrBadEndpoint); err != nil {
+			return dialAddr{}, err
+		}
+	}
 	switch {
-	case ok && isIPv6(a) && !ipv6:
-		return dialAddr{}, endpointError(ep, sdk.ErrBadEndpoint, "%s is an IPv6 address; set the IPv6 option (ZMQ_IPV6) to use it", hp.host)
 	case ok && a.Is4():
 		d.literal, d.network = a, "tcp4"
 	case ok:
@@ -294,6 +306,15 @@ func parseDial(ep sdk.Endpoint, ipv6 bool) (dialAddr, error) {
 	default:
 		// libzmq asks getaddrinfo for AF_INET only without ZMQ_IPV6.
 		d.network = "tcp4"
+	}
+	// A wildcard source ("*:5000", [::] with the IPv6 option) means any
+	// local address, of whichever family the destination has.
+	if d.source != nil && d.literal.IsValid() && d.source.IP.IsUnspecified() {
+		if d.literal.Is4() {
+			d.source.IP = net.IPv4zero
+		} else {
+			d.source.IP = net.IPv6unspecified
+		}
 	}
 	return d, nil
 }

@@ -66,6 +66,8 @@ func TestParseBind(t *testing.T) {
 		{name: "IPv6 unbracketed", addr: "::1:5555", ipv6: true, network: "tcp6", want: "[::1]:5555"},
 		{name: "IPv6 with zone", addr: "[fe80::1%" + lo + "]:5555", ipv6: true, network: "tcp6", want: "[fe80::1%" + lo + "]:5555"},
 		{name: "IPv6 without the IPv6 option", addr: "[::1]:5555", err: sdk.ErrNoSuchDevice},
+		{name: "IPv4-mapped IPv6", addr: "[::ffff:127.0.0.1]:5555", ipv6: true, network: "tcp4", want: "127.0.0.1:5555"},
+		{name: "IPv4-mapped IPv6 without the IPv6 option", addr: "[::ffff:127.0.0.1]:5555", err: sdk.ErrNoSuchDevice},
 		{name: "interface name lo", addr: lo + ":5555", network: "tcp4", want: "127.0.0.1:5555"},
 		{name: "interface name lo ephemeral", addr: lo + ":*", network: "tcp4", want: "127.0.0.1:0"},
 		{name: "interface name lo IPv6", addr: lo + ":5555", ipv6: true, network: "tcp6", want: "[::1]:5555", needIPv6: true},
@@ -120,6 +122,7 @@ func TestParseDial(t *testing.T) {
 		{name: "IPv6", addr: "[::1]:5555", ipv6: true, network: "tcp6", target: "[::1]:5555"},
 		{name: "IPv6 with zone", addr: "[fe80::1%" + lo + "]:5555", ipv6: true, network: "tcp6", target: "[fe80::1%" + lo + "]:5555"},
 		{name: "IPv6 without the IPv6 option", addr: "[::1]:5555", err: sdk.ErrBadEndpoint},
+		{name: "IPv4-mapped IPv6", addr: "[::ffff:127.0.0.1]:5555", ipv6: true, network: "tcp4", target: "127.0.0.1:5555"},
 		{name: "port zero", addr: "127.0.0.1:0", network: "tcp4", target: "127.0.0.1:0"},
 		{name: "wildcard host", addr: "*:5555", err: sdk.ErrBadEndpoint},
 		{name: "wildcard port", addr: "127.0.0.1:*", err: sdk.ErrBadEndpoint},
@@ -131,6 +134,8 @@ func TestParseDial(t *testing.T) {
 		{name: "source any port", addr: "127.0.0.1:*;127.0.0.1:5555", network: "tcp4", target: "127.0.0.1:5555", source: "127.0.0.1:0"},
 		{name: "source interface name lo", addr: lo + ":0;127.0.0.1:5555", network: "tcp4", target: "127.0.0.1:5555", source: "127.0.0.1:0"},
 		{name: "source wildcard", addr: "*:5000;127.0.0.1:5555", network: "tcp4", target: "127.0.0.1:5555", source: "0.0.0.0:5000"},
+		{name: "source wildcard IPv6 to IPv4", addr: "*:5000;127.0.0.1:5555", ipv6: true, network: "tcp4", target: "127.0.0.1:5555", source: "0.0.0.0:5000"},
+		{name: "source wildcard to IPv6", addr: "*:5000;[::1]:5555", ipv6: true, network: "tcp6", target: "[::1]:5555", source: "[::]:5000"},
 		{name: "source unknown interface", addr: "nosuchif0:0;127.0.0.1:5555", err: sdk.ErrNoSuchDevice},
 		{name: "source host name is not looked up", addr: "localhost:0;127.0.0.1:5555", err: sdk.ErrNoSuchDevice},
 		{name: "source missing port", addr: "127.0.0.1;127.0.0.1:5555", err: sdk.ErrBadEndpoint},
@@ -265,15 +270,31 @@ func TestDialHostName(t *testing.T) {
 // TestDialSourceAddress checks that the source form binds the local end:
 // the listener sees the connection come from the port asked for.
 func TestDialSourceAddress(t *testing.T) {
-	l := mustListen(t, "tcp://127.0.0.1:*", sdk.Options{})
-	src := freePort(t, "tcp4", "127.0.0.1")
-	ep := fmt.Sprintf("tcp://127.0.0.1:%d;%s", src, l.Endpoint().Address)
-	c, s := dialAccept(t, l, ep, sdk.Options{})
-	if got := s.RemoteAddr().(*net.TCPAddr).Port; got != src {
-		t.Errorf("the listener sees a peer on port %d; want the source port %d", got, src)
+	lo := loopbackName(t)
+	tests := []struct {
+		name   string
+		source string // host part of the source; the port is a free one
+		ipv6   bool
+	}{
+		{"IPv4 source", "127.0.0.1", false},
+		{"interface name source", lo, false},
+		{"wildcard source", "*", false},
+		{"wildcard source with IPv6 allowed", "*", true},
 	}
-	if got := c.LocalAddr().(*net.TCPAddr).Port; got != src {
-		t.Errorf("the dialer's local port is %d; want %d", got, src)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := sdk.Options{IPv6: tt.ipv6}
+			l := mustListen(t, "tcp://127.0.0.1:*", opts)
+			src := freePort(t, "tcp4", "127.0.0.1")
+			ep := fmt.Sprintf("tcp://%s:%d;%s", tt.source, src, l.Endpoint().Address)
+			c, s := dialAccept(t, l, ep, opts)
+			if got := s.RemoteAddr().(*net.TCPAddr).Port; got != src {
+				t.Errorf("the listener sees a peer on port %d; want the source port %d", got, src)
+			}
+			if got := c.LocalAddr().(*net.TCPAddr).Port; got != src {
+				t.Errorf("the dialer's local port is %d; want %d", got, src)
+			}
+		})
 	}
 }
 
