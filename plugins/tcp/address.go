@@ -45,7 +45,7 @@ func splitHostPort(ep sdk.Endpoint, s string, bindable bool) (hostPort, error) {
 		// libzmq uses atoi and a cast to uint16, so "5555x" and "70000"
 		// slip through as some other port; a strict check is kinder.
 		n, err := strconv.ParseUint(portStr, 10, 16)
-		if err != nil || portStr[0] == '+' {
+		if err != nil { // ParseUint takes no sign
 			return hostPort{}, endpointError(ep, sdk.ErrBadEndpoint, "port %q is not a number from 0 to 65535", portStr)
 		}
 		port = int(n)
