@@ -40,7 +40,9 @@ type Driver interface {
 // Listener accepts connected byte streams for one bound endpoint.
 type Listener interface {
 	// Accept waits for the next connection. After Close it returns an error
-	// that wraps net.ErrClosed.
+	// that wraps net.ErrClosed; any other error is taken as passing (out of
+	// descriptors, a connection reset before it was accepted), and the core
+	// calls Accept again after a pause.
 	Accept() (net.Conn, error)
 
 	// Close stops listening and releases the address (for ipc, the socket
@@ -53,7 +55,8 @@ type Listener interface {
 }
 
 // Options are the per-socket settings a transport may honour. A zero field
-// means the transport's (and the operating system's) default.
+// means the transport's (and the operating system's) default, except
+// TCPKeepAlive, whose default is -1 as in libzmq (0 turns keep-alive off).
 type Options struct {
 	// IPv6 allows IPv6 addresses when resolving names and wildcards
 	// (ZMQ_IPV6). Without it, only IPv4 addresses are used, as in libzmq.

@@ -7,7 +7,7 @@ import (
 
 // Endpoint is a parsed "scheme://address" string, in libzmq's syntax.
 // The address is transport-specific and left as written; each driver parses
-// its own (see ParseTCPAddress for tcp's rules).
+// its own.
 type Endpoint struct {
 	Scheme  string
 	Address string

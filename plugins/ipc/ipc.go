@@ -114,13 +114,7 @@ func listen(ctx context.Context, ep sdk.Endpoint, path string, opts sdk.Options)
 // Dial connects to the unix domain socket at the endpoint's path or
 // abstract name, within ctx and Options.ConnectTimeout.
 func (Driver) Dial(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (net.Conn, error) {
-	if err := checkScheme(ep); err != nil {
-		return nil, err
-	}
-	if ep.Address == "*" {
-		return nil, &sdk.EndpointError{Endpoint: ep.String(), Err: sdk.ErrBadEndpoint, Reason: "* is for bind only; connect to the path the listener reports"}
-	}
-	if err := checkPath(ep, ep.Address); err != nil {
+	if err := (Driver{}).Validate(ep, false); err != nil {
 		return nil, err
 	}
 	var d net.Dialer
@@ -259,3 +253,20 @@ func (l *listener) Close() error {
 
 // Endpoint is the path bound: as written, or the one "ipc://*" made.
 func (l *listener) Endpoint() sdk.Endpoint { return l.ep }
+
+var _ sdk.Validator = Driver{}
+
+// Validate checks an endpoint's path or name without binding or
+// connecting, so that Connect can refuse a malformed one at once.
+func (Driver) Validate(ep sdk.Endpoint, bind bool) error {
+	if err := checkScheme(ep); err != nil {
+		return err
+	}
+	if ep.Address == "*" {
+		if bind {
+			return nil
+		}
+		return &sdk.EndpointError{Endpoint: ep.String(), Err: sdk.ErrBadEndpoint, Reason: "* is for bind only; connect to the path the listener reports"}
+	}
+	return checkPath(ep, ep.Address)
+}

@@ -191,3 +191,20 @@ func (l *listener) Close() error { return l.ln.Close() }
 
 // Endpoint is the address bound, with the real port.
 func (l *listener) Endpoint() sdk.Endpoint { return l.ep }
+
+var _ sdk.Validator = Driver{}
+
+// Validate checks an endpoint's syntax without binding or connecting, so
+// that Connect can refuse a malformed one at once. For a connect it
+// allows IPv6 literals: whether the socket may use them is Dial's to say.
+func (Driver) Validate(ep sdk.Endpoint, bind bool) error {
+	if err := checkScheme(ep); err != nil {
+		return err
+	}
+	if bind {
+		_, err := parseBind(ep, true)
+		return err
+	}
+	_, err := parseDial(ep, true)
+	return err
+}
