@@ -119,6 +119,9 @@ func TestDecoderMaxSize(t *testing.T) {
 		want    error
 	}{
 		{"no limit", -1, longFrame(0, pattern(70000, 0)), io.EOF},
+		// long-size allows up to 2^63-1, more than any memory: without a
+		// limit, a size beyond an int is still too large.
+		{"no limit, 2^63-1", -1, longHeader(0, math.MaxInt64), ErrTooLarge},
 		{"zero limit, empty frame", 0, shortFrame(0, nil), io.EOF},
 		{"zero limit, one byte", 0, shortFrame(0, []byte("a")), ErrTooLarge},
 		{"short frame at the limit", 10, shortFrame(0, pattern(10, 0)), io.EOF},
@@ -530,7 +533,9 @@ func FuzzDecoder(f *testing.F) {
 			}
 			want = append(want, frame{flags, body})
 		}
-		if wantErr != io.EOF && wantErr != io.ErrUnexpectedEOF && !errors.Is(wantErr, ErrProtocol) {
+		// ErrTooLarge without a limit: a size that fits in 63 bits but
+		// not, with its header, in an int.
+		if wantErr != io.EOF && wantErr != io.ErrUnexpectedEOF && wantErr != ErrTooLarge && !errors.Is(wantErr, ErrProtocol) {
 			t.Fatalf("unexpected error %v", wantErr)
 		}
 
