@@ -90,6 +90,31 @@ func TestIsCommand(t *testing.T) {
 	}
 }
 
+func TestAppendCommand(t *testing.T) {
+	tests := []struct {
+		name string
+		cmd  string
+		body []byte
+		want []byte // a command frame body, as libzmq sends it
+	}{
+		{"SUBSCRIBE", CmdSubscribe, []byte("topic"), libzmqSubscribe[2:]},
+		{"PING", CmdPing, []byte{0x00, 0x1e}, libzmqPing[2:]},
+		{"PONG without context", CmdPong, nil, libzmqPongEmpty[2:]},
+		{"ERROR", CmdError, AppendError(nil, "400"), libzmqError[2:]},
+		{"READY", CmdReady, libzmqReadyDealer[8:], libzmqReadyDealer[2:]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := AppendCommand(nil, tt.cmd, tt.body); !bytes.Equal(got, tt.want) {
+				t.Errorf("AppendCommand = % x, want % x", got, tt.want)
+			}
+			if got := AppendCommand([]byte("p"), tt.cmd, tt.body); !bytes.Equal(got, cat([]byte("p"), tt.want)) {
+				t.Errorf("AppendCommand after a prefix = % x", got)
+			}
+		})
+	}
+}
+
 // IsCommand is on the engine's hot path: it must not allocate.
 func TestIsCommandAllocs(t *testing.T) {
 	frame := libzmqSubscribe[2:]
@@ -371,6 +396,9 @@ func FuzzCommand(f *testing.F) {
 			}
 			if !IsCommand(frame, cmd.Name) {
 				t.Fatalf("IsCommand(% x, %q) = false", frame, cmd.Name)
+			}
+			if b := AppendCommand(nil, cmd.Name, cmd.Body); !bytes.Equal(b, frame) {
+				t.Fatalf("AppendCommand(%q) = % x, want % x", cmd.Name, b, frame)
 			}
 			var buf bytes.Buffer
 			e := NewEncoder(&buf)
