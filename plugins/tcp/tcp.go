@@ -30,6 +30,7 @@ package tcp
 import (
 	"context"
 	"net"
+	"syscall"
 
 	"github.com/zeroplug/zeroplug/sdk"
 )
@@ -191,6 +192,12 @@ func (l *listener) Close() error { return l.ln.Close() }
 
 // Endpoint is the address bound, with the real port.
 func (l *listener) Endpoint() sdk.Endpoint { return l.ep }
+
+// SyscallConn gives the listening socket, which sdk.Serve hands to the core
+// when tcp is served from a plugin process. Connections accepted there get
+// the listening socket's options, as Linux copies them, but not Accept's
+// tuning.
+func (l *listener) SyscallConn() (syscall.RawConn, error) { return l.ln.SyscallConn() }
 
 var _ sdk.Validator = Driver{}
 
