@@ -230,7 +230,9 @@ func (s *Socket) disconnectInproc(endpoint string) error {
 // disconnectAllInproc ends every link of a closing socket.
 func (s *Socket) disconnectAllInproc() {
 	s.mu.Lock()
-	links := s.inprocLinks
+	// A copy: cut deletes each link from s.inprocLinks in place, which
+	// would shift the rest under this loop and leave nils at its end.
+	links := slices.Clone(s.inprocLinks)
 	s.mu.Unlock()
 	for _, l := range links {
 		s.ctx.inproc.cut(l)
