@@ -1,0 +1,65 @@
+package core
+
+// Interop cases of PUSH/PULL and PAIR, and the echo case that the
+// request-reply patterns share.
+
+import "testing"
+
+// pushToPython: a zeroplug PUSH sends, a libzmq PULL (pyzmq) receives.
+func pushToPython(t *testing.T, e *interopEnv) {
+	push := e.socket(PUSH)
+	py := e.linkPython(push, "PULL")
+	for _, m := range interopMessages() {
+		zpSend(t, push, m...)
+	}
+	for _, want := range interopMessages() {
+		expectFrames(t, "libzmq PULL received", py.recv(), want)
+	}
+}
+
+// pushFromPython: a libzmq PUSH (pyzmq) sends, a zeroplug PULL receives.
+func pushFromPython(t *testing.T, e *interopEnv) {
+	pull := e.socket(PULL)
+	py := e.linkPython(pull, "PUSH")
+	for _, m := range interopMessages() {
+		py.send(m...)
+	}
+	for _, want := range interopMessages() {
+		expectFrames(t, "zeroplug PULL received", zpRecv(t, pull), want)
+	}
+}
+
+// echoPeer: a zeroplug socket of type zp sends every message of the suite
+// to the peer program's `echo PEERTYPE` and gets it back unchanged. The
+// echo is zmq_msg for zmq_msg, so this checks both directions byte for
+// byte. messages defaults to interopMessages.
+func echoPeer(zp Type, peerType string, opts ...Option) func(*testing.T, *interopEnv) {
+	return echoPeerWith(zp, peerType, interopMessages, opts...)
+}
+
+func echoPeerWith(zp Type, peerType string, messages func() [][][]byte, opts ...Option) func(*testing.T, *interopEnv) {
+	return func(t *testing.T, e *interopEnv) {
+		s := e.socket(zp, opts...)
+		e.linkRef(s, nil, "echo", peerType)
+		want := messages()
+		for i, m := range messages() {
+			zpSend(t, s, m...)
+			expectFrames(t, "zeroplug "+zp.String()+" got back", zpRecv(t, s), want[i])
+		}
+	}
+}
+
+// pairFromPython: a libzmq PAIR (pyzmq) speaks first; the zeroplug PAIR
+// answers each message with the same frames and one more.
+func pairFromPython(t *testing.T, e *interopEnv) {
+	pair := e.socket(PAIR)
+	py := e.linkPython(pair, "PAIR")
+	want := interopMessages()
+	for i, m := range interopMessages() {
+		py.send(m...)
+		got := zpRecv(t, pair)
+		expectFrames(t, "zeroplug PAIR received", got, want[i])
+		zpSend(t, pair, append(got, []byte("re"))...)
+		expectFrames(t, "libzmq PAIR received", py.recv(), append(want[i], []byte("re")))
+	}
+}
