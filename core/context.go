@@ -18,6 +18,7 @@ type Context struct {
 
 	inproc  inprocRegistry
 	drivers *registry
+	plugins pluginConfig
 	log     hclog.Logger
 }
 
@@ -47,6 +48,7 @@ func NewContext(opts ...ContextOption) *Context {
 	for _, o := range opts {
 		o(c)
 	}
+	c.startPluginHost()
 	return c
 }
 
@@ -88,7 +90,8 @@ func (c *Context) forget(s *Socket) {
 }
 
 // Close closes every socket of the context, each honouring its linger,
-// and refuses new ones: libzmq's zmq_ctx_term.
+// refuses new ones and stops the context's plugin processes: libzmq's
+// zmq_ctx_term.
 func (c *Context) Close() error {
 	c.mu.Lock()
 	c.closed = true
@@ -103,5 +106,6 @@ func (c *Context) Close() error {
 		go func() { defer wg.Done(); s.Close() }()
 	}
 	wg.Wait()
+	c.drivers.plugins.Close()
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 // carry over (ZMQ_EVENT_CONNECTED is 1, and so on).
 type EventType uint32
 
-// The monitor events of libzmq 4.3.
+// The monitor events of libzmq 4.3, and one of zeroplug's.
 const (
 	EventConnected               EventType = 0x0001
 	EventConnectDelayed          EventType = 0x0002
@@ -27,7 +27,11 @@ const (
 	EventHandshakeSucceeded      EventType = 0x1000
 	EventHandshakeFailedProtocol EventType = 0x2000
 	EventHandshakeFailedAuth     EventType = 0x4000
-	EventAll                     EventType = 0xFFFF
+	// EventPluginCrashed is zeroplug's own: the process of a transport
+	// plugin the socket uses ended unexpectedly (see plugins.go). Its
+	// connections keep working; the next bind or connect restarts it.
+	EventPluginCrashed EventType = 0x8000
+	EventAll           EventType = 0xFFFF
 )
 
 var eventNames = map[EventType]string{
@@ -38,7 +42,7 @@ var eventNames = map[EventType]string{
 	EventCloseFailed: "CLOSE_FAILED", EventDisconnected: "DISCONNECTED",
 	EventMonitorStopped: "MONITOR_STOPPED", EventHandshakeFailedNoDetail: "HANDSHAKE_FAILED_NO_DETAIL",
 	EventHandshakeSucceeded: "HANDSHAKE_SUCCEEDED", EventHandshakeFailedProtocol: "HANDSHAKE_FAILED_PROTOCOL",
-	EventHandshakeFailedAuth: "HANDSHAKE_FAILED_AUTH",
+	EventHandshakeFailedAuth: "HANDSHAKE_FAILED_AUTH", EventPluginCrashed: "PLUGIN_CRASHED",
 }
 
 func (t EventType) String() string {

@@ -7,12 +7,15 @@ import (
 	"github.com/zeroplug/zeroplug/plugins/ipc"
 	"github.com/zeroplug/zeroplug/plugins/tcp"
 	"github.com/zeroplug/zeroplug/sdk"
+	"github.com/zeroplug/zeroplug/sdk/pluginhost"
 )
 
-// registry maps endpoint schemes to the drivers that serve them.
+// registry maps endpoint schemes to the drivers that serve them, and falls
+// back on the context's plugin host for the others (plugins.go).
 type registry struct {
 	mu      sync.RWMutex
 	drivers map[string]sdk.Driver
+	plugins *pluginhost.Host
 }
 
 func newRegistry() *registry {
@@ -41,14 +44,14 @@ func (r *registry) schemes() []string {
 	return out
 }
 
-// lookup finds the driver for an endpoint, or an error that names the
-// schemes known.
+// lookup finds the driver for an endpoint, a plugin's if no linked-in
+// driver serves its scheme, or an error that names the schemes known.
 func (r *registry) lookup(ep sdk.Endpoint) (sdk.Driver, error) {
 	r.mu.RLock()
 	d, ok := r.drivers[ep.Scheme]
 	r.mu.RUnlock()
 	if !ok {
-		return nil, &sdk.EndpointError{Endpoint: ep.String(), Err: sdk.ErrUnknownScheme, Known: r.schemes()}
+		return r.lookupPlugin(ep)
 	}
 	return d, nil
 }

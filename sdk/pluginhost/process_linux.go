@@ -89,7 +89,7 @@ func (h *Host) startProcess(p *Plugin) (*process, error) {
 		Cmd:              cmd,
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           h.log,
+		Logger:           quietExit{h.log},
 		StartTimeout:     h.cfg.StartTimeout,
 		SkipHostEnv:      true,
 		// The socket file is gone once connected: gRPC must never dial
@@ -366,4 +366,24 @@ func (l *rpcListener) Close() error {
 		l.pr.closeListener(l.id)
 	})
 	return nil
+}
+
+// quietExit demotes go-plugin's own lines about a plugin's end: the Host
+// says it once, with what it means for the connections.
+type quietExit struct{ hclog.Logger }
+
+func (l quietExit) Error(msg string, args ...any) {
+	if msg == "plugin process exited" {
+		l.Logger.Debug(msg, args...)
+		return
+	}
+	l.Logger.Error(msg, args...)
+}
+
+func (l quietExit) Warn(msg string, args ...any) {
+	if msg == "plugin failed to exit gracefully" {
+		l.Logger.Debug(msg, args...)
+		return
+	}
+	l.Logger.Warn(msg, args...)
 }
