@@ -224,9 +224,13 @@ func (ss *session) run() {
 		cancel()
 		if err == nil {
 			s.event(Event{Type: EventConnected, Endpoint: ss.endpoint, Peer: remote(conn)})
+			// Disconnect cancels ss.ctx: that must end the connection
+			// running now too, not only the attempts to make new ones.
+			stop := context.AfterFunc(ss.ctx, func() { conn.Close() })
 			if s.runConn(conn, ss.endpoint, p) {
 				ivl = o.reconnectIvl
 			}
+			stop()
 		} else if ss.ctx.Err() == nil {
 			if !delayed {
 				s.event(Event{Type: EventConnectDelayed, Endpoint: ss.endpoint, Err: err})
