@@ -1,0 +1,430 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RFC 29 (PUB/SUB) and libzmq's XPUB/XSUB, one test per rule.
+
+// syncSub publishes probes (topic#0, topic#1, ...) until sub receives one,
+// then reads the probes still in flight: afterwards pub honours sub's
+// subscription to topic and nothing waits at sub. It is how a test gets
+// past the "slow joiner" without sleeping.
+func syncSub(t *testing.T, pub, sub *Socket, topic string) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for k := 0; time.Now().Before(deadline); k++ {
+		probe := fmt.Sprintf("%s#%d", topic, k)
+		if err := pub.SendString(probe); err != nil {
+			t.Fatalf("probe: %v", err)
+		}
+		f, err := recvWithin(sub, 10*time.Millisecond)
+		if err != nil {
+			continue
+		}
+		for {
+			if !strings.HasPrefix(string(f[0]), topic+"#") {
+				t.Fatalf("%v got %q while probing %q", sub.Type(), f, topic)
+			}
+			if string(f[0]) == probe {
+				return
+			}
+			f = mustRecv(t, sub)
+		}
+	}
+	t.Fatalf("%v never received a probe of %q", sub.Type(), topic)
+}
+
+// recvUntil receives messages until one whose first frame is last, and
+// returns every first frame, last included.
+func recvUntil(t *testing.T, s *Socket, last string) []string {
+	t.Helper()
+	var got []string
+	for {
+		f := mustRecvString(t, s)
+		got = append(got, f[0])
+		if f[0] == last {
+			return got
+		}
+	}
+}
+
+// pubSubPair links a publisher and a subscriber of the given types, either
+// side binding.
+func pubSubPair(t *testing.T, e *env, tr transport, pubType, subType Type, subBinds bool, subOpts ...Option) (pub, sub *Socket) {
+	t.Helper()
+	if subBinds {
+		sub = e.bound(subType, tr.endpoint(), subOpts...)
+		pub = e.connected(pubType, []string{sub.LastEndpoint()})
+		return pub, sub
+	}
+	pub = e.bound(pubType, tr.endpoint())
+	sub = e.connected(subType, []string{pub.LastEndpoint()}, subOpts...)
+	return pub, sub
+}
+
+// eachPubSubLayout runs f over every transport with the PUB binding, and
+// with the SUB binding.
+func eachPubSubLayout(t *testing.T, f func(t *testing.T, tr transport, subBinds bool)) {
+	for _, subBinds := range []bool{false, true} {
+		name := "pub-binds"
+		if subBinds {
+			name = "sub-binds"
+		}
+		t.Run(name, func(t *testing.T) {
+			eachTransport(t, func(t *testing.T, tr transport) { f(t, tr, subBinds) })
+		})
+	}
+}
+
+// TestSUBPrefixFiltering: RFC 29 says a SUB receives the messages whose
+// first frame starts with one of its subscriptions, and no others.
+func TestSUBPrefixFiltering(t *testing.T) {
+	eachPubSubLayout(t, func(t *testing.T, tr transport, subBinds bool) {
+		e := newEnv(t)
+		pub, sub := pubSubPair(t, e, tr, PUB, SUB, subBinds, Subscribe("ab"))
+		syncSub(t, pub, sub, "ab")
+		for _, m := range []string{"a", "abc", "xab", "b", "ab", "AB", "ab-end"} {
+			mustSend(t, pub, m)
+		}
+		if got := recvUntil(t, sub, "ab-end"); !equalStrings(got, []string{"abc", "ab", "ab-end"}) {
+			t.Fatalf("SUB got %q", got)
+		}
+		// Multipart messages are filtered on their first frame only.
+		mustSend(t, pub, "x", "ab")
+		mustSend(t, pub, "ab", "x")
+		if got := mustRecvString(t, sub); !equalStrings(got, []string{"ab", "x"}) {
+			t.Fatalf("SUB got %q", got)
+		}
+		// The empty subscription matches everything.
+		if err := sub.Subscribe(""); err != nil {
+			t.Fatal(err)
+		}
+		syncSub(t, pub, sub, "zz")
+	})
+}
+
+// TestSUBMultipleSubscriptions: RFC 29 says a SUB may hold several
+// subscriptions and receives what matches any of them, once.
+func TestSUBMultipleSubscriptions(t *testing.T) {
+	eachPubSubLayout(t, func(t *testing.T, tr transport, subBinds bool) {
+		e := newEnv(t)
+		pub, sub := pubSubPair(t, e, tr, PUB, SUB, subBinds, Subscribe("a"), Subscribe("b"))
+		if err := sub.Subscribe("ab"); err != nil { // overlaps "a"
+			t.Fatal(err)
+		}
+		for _, topic := range []string{"a", "b", "ab"} {
+			syncSub(t, pub, sub, topic)
+		}
+		for _, m := range []string{"a1", "c1", "b1", "ab1", "ba1", "a-end"} {
+			mustSend(t, pub, m)
+		}
+		if got := recvUntil(t, sub, "a-end"); !equalStrings(got, []string{"a1", "b1", "ab1", "ba1", "a-end"}) {
+			t.Fatalf("SUB got %q", got)
+		}
+	})
+}
+
+// TestSUBUnsubscribeIsCounted: RFC 29 says subscriptions are counted: a
+// topic subscribed twice needs two unsubscribes, and only the last one
+// goes on the wire as a cancellation.
+func TestSUBUnsubscribeIsCounted(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		xpub := e.bound(XPUB, tr.endpoint())
+		sub := e.connected(SUB, []string{xpub.LastEndpoint()})
+		next := func() string { return mustRecvString(t, xpub)[0] }
+		// Once the XPUB has heard of s0 the connection is up: later
+		// subscriptions go out one by one, in order (those made before
+		// go in one batch, in no particular order).
+		sub.Subscribe("s0")
+		if got := next(); got != "\x01s0" {
+			t.Fatalf("XPUB got %q, want \\x01s0", got)
+		}
+
+		sub.Subscribe("a")
+		sub.Subscribe("a")
+		sub.Subscribe("s1") // a marker: what the XPUB saw before it is all there was
+		if got := next(); got != "\x01a" {
+			t.Fatalf("XPUB got %q, want \\x01a", got)
+		}
+		if got := next(); got != "\x01s1" {
+			t.Fatalf("XPUB got %q, want \\x01s1 (one \\x01a only)", got)
+		}
+		syncSub(t, xpub, sub, "a")
+
+		sub.Unsubscribe("a")
+		sub.Subscribe("s2")
+		if got := next(); got != "\x01s2" {
+			t.Fatalf("XPUB got %q after one unsubscribe of two, want \\x01s2", got)
+		}
+		mustSend(t, xpub, "a-still")
+		if got := mustRecvString(t, sub); got[0] != "a-still" {
+			t.Fatalf("SUB got %q, want a-still: one subscription is left", got)
+		}
+
+		sub.Unsubscribe("a")
+		if got := next(); got != "\x00a" {
+			t.Fatalf("XPUB got %q after the last unsubscribe, want \\x00a", got)
+		}
+		mustSend(t, xpub, "a-gone")
+		mustSend(t, xpub, "s1-end")
+		if got := mustRecvString(t, sub); got[0] != "s1-end" {
+			t.Fatalf("SUB got %q, want s1-end: a is unsubscribed", got)
+		}
+		// Unsubscribing what is not subscribed does nothing.
+		sub.Unsubscribe("never")
+		sub.Subscribe("s3")
+		if got := next(); got != "\x01s3" {
+			t.Fatalf("XPUB got %q, want \\x01s3", got)
+		}
+	})
+}
+
+// TestPUBDropsAtHWM: RFC 29 says a PUB never blocks: a subscriber at its
+// high-water mark misses messages, and the others carry on.
+func TestPUBDropsAtHWM(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		pub := e.bound(PUB, tr.endpoint(), SendHWM(10))
+		slow := e.connected(SUB, []string{pub.LastEndpoint()}, RecvHWM(10), Subscribe(""))
+		syncSub(t, pub, slow, "sync")
+
+		const n = 5000
+		body := make([]byte, 1024)
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if err := pub.TrySend(body); err != nil {
+				t.Fatalf("TrySend %d: %v; a PUB never reports ErrAgain", i, err)
+			}
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("%d sends took %v: the PUB blocked", n, d)
+		}
+		// The slow subscriber got some, not all; afterwards it gets
+		// new messages again.
+		got := 0
+		for {
+			if _, err := recvWithin(slow, 100*time.Millisecond); err != nil {
+				break
+			}
+			got++
+		}
+		if got == 0 || got >= n {
+			t.Fatalf("slow SUB got %d of %d messages: want some dropped", got, n)
+		}
+		syncSub(t, pub, slow, "after")
+	})
+}
+
+// TestSUBResubscribesAfterReconnect: RFC 29 says a SUB sends its
+// subscriptions again on every new connection: a PUB restarted on the same
+// address serves it without the application subscribing anew.
+func TestSUBResubscribesAfterReconnect(t *testing.T) {
+	eachStreamTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		pub := e.bound(PUB, tr.endpoint())
+		ep := pub.LastEndpoint()
+		sub := e.connected(SUB, []string{ep}, Subscribe("a"), Subscribe("b"))
+		syncSub(t, pub, sub, "a")
+		events := sub.Monitor(EventDisconnected | EventHandshakeSucceeded)
+
+		pub.Close()
+		waitEvent(t, events, EventDisconnected)
+		pub2 := e.bound(PUB, ep)
+		waitEvent(t, events, EventHandshakeSucceeded)
+		syncSub(t, pub2, sub, "a")
+		syncSub(t, pub2, sub, "b")
+		mustSend(t, pub2, "c-no")
+		mustSend(t, pub2, "b-end")
+		if got := mustRecvString(t, sub); got[0] != "b-end" {
+			t.Fatalf("SUB got %q", got)
+		}
+	})
+}
+
+// TestXPUBReceivesSubscriptions: an XPUB hands the application "\x01topic"
+// for the first subscription to each topic, across all its subscribers;
+// with ZMQ_XPUB_VERBOSE, for every one.
+func TestXPUBReceivesSubscriptions(t *testing.T) {
+	for _, tc := range []struct {
+		verbose bool
+		want    int // "\x01a" messages for two subscribers of a
+	}{
+		{false, 1},
+		{true, 2},
+	} {
+		t.Run(fmt.Sprintf("verbose=%v", tc.verbose), func(t *testing.T) {
+			eachTransport(t, func(t *testing.T, tr transport) {
+				e := newEnv(t)
+				xpub := e.bound(XPUB, tr.endpoint(), XPubVerbose(tc.verbose))
+				for i := 0; i < 2; i++ {
+					sub := e.connected(SUB, []string{xpub.LastEndpoint()})
+					sub.Subscribe("a")
+					sub.Subscribe(fmt.Sprint("mark", i))
+				}
+				// Each connection sends its subscriptions in no particular
+				// order: read until everything expected is there, then
+				// check that nothing more comes.
+				counts := map[string]int{}
+				for counts["\x01mark0"] == 0 || counts["\x01mark1"] == 0 || counts["\x01a"] < tc.want {
+					counts[mustRecvString(t, xpub)[0]]++
+				}
+				expectNothing(t, xpub, 50*time.Millisecond)
+				if counts["\x01a"] != tc.want {
+					t.Fatalf("XPUB got \\x01a %d times, want %d (all: %v)", counts["\x01a"], tc.want, counts)
+				}
+			})
+		})
+	}
+}
+
+// TestXPUBUnsubscribeWhenLastSubscriberLeaves: an XPUB hands the
+// application "\x00topic" when no subscriber wants the topic any more: the
+// last one unsubscribed, disconnected or closed.
+func TestXPUBUnsubscribeWhenLastSubscriberLeaves(t *testing.T) {
+	for _, leave := range []string{"unsubscribe", "disconnect", "close"} {
+		t.Run(leave, func(t *testing.T) {
+			eachTransport(t, func(t *testing.T, tr transport) {
+				e := newEnv(t)
+				xpub := e.bound(XPUB, tr.endpoint())
+				ep := xpub.LastEndpoint()
+				var subs []*Socket
+				for i := 0; i < 2; i++ {
+					sub := e.connected(SUB, []string{ep}, Subscribe("a"), Subscribe(fmt.Sprint("own", i)))
+					subs = append(subs, sub)
+				}
+				seen := map[string]bool{}
+				for !seen["\x01own0"] || !seen["\x01own1"] {
+					seen[mustRecvString(t, xpub)[0]] = true
+				}
+				if !seen["\x01a"] {
+					t.Fatalf("XPUB saw %v, want \\x01a", seen)
+				}
+				do := func(s *Socket) {
+					switch leave {
+					case "unsubscribe":
+						s.Unsubscribe("a")
+						s.Unsubscribe("own0")
+						s.Unsubscribe("own1")
+					case "disconnect":
+						if err := s.Disconnect(ep); err != nil {
+							t.Fatal(err)
+						}
+					case "close":
+						s.Close()
+					}
+				}
+				// The first leaves: its own topic goes, a stays.
+				do(subs[0])
+				if got := mustRecvString(t, xpub)[0]; got != "\x00own0" {
+					t.Fatalf("XPUB got %q when the first subscriber left, want \\x00own0", got)
+				}
+				expectNothing(t, xpub, 50*time.Millisecond)
+				// The last subscriber of a leaves.
+				do(subs[1])
+				got := map[string]bool{}
+				for len(got) < 2 {
+					got[mustRecvString(t, xpub)[0]] = true
+				}
+				if !got["\x00a"] || !got["\x00own1"] {
+					t.Fatalf("XPUB got %v when the last subscriber left, want \\x00a and \\x00own1", got)
+				}
+			})
+		})
+	}
+}
+
+// TestXSUBSendsSubscriptions: an XSUB subscribes and unsubscribes by
+// sending "\x01topic" and "\x00topic" as messages; the publisher filters
+// for it, and any other message goes upstream as it is.
+func TestXSUBSendsSubscriptions(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		xpub := e.bound(XPUB, tr.endpoint())
+		xsub := e.connected(XSUB, []string{xpub.LastEndpoint()})
+		mustSend(t, xsub, "\x01a")
+		if got := mustRecvString(t, xpub); !equalStrings(got, []string{"\x01a"}) {
+			t.Fatalf("XPUB got %q, want the subscription", got)
+		}
+		syncSub(t, xpub, xsub, "a")
+		mustSend(t, xpub, "b-no")
+		mustSend(t, xpub, "a-yes")
+		if got := mustRecvString(t, xsub); got[0] != "a-yes" {
+			t.Fatalf("XSUB got %q", got)
+		}
+		mustSend(t, xsub, "upstream", "data")
+		if got := mustRecvString(t, xpub); !equalStrings(got, []string{"upstream", "data"}) {
+			t.Fatalf("XPUB got %q, want the XSUB's message as sent", got)
+		}
+		mustSend(t, xsub, "\x00a")
+		if got := mustRecvString(t, xpub); !equalStrings(got, []string{"\x00a"}) {
+			t.Fatalf("XPUB got %q, want the cancellation", got)
+		}
+		mustSend(t, xsub, "\x01c")
+		mustRecv(t, xpub)
+		mustSend(t, xpub, "a-no")
+		mustSend(t, xpub, "c-end")
+		if got := mustRecvString(t, xsub); got[0] != "c-end" {
+			t.Fatalf("XSUB got %q, want c-end: a is cancelled", got)
+		}
+	})
+}
+
+// TestXPUBXSUBProxy: the forwarder of RFC 29's figures: publishers connect
+// to an XSUB, subscribers to an XPUB, core.Proxy between them carries the
+// subscriptions up and the messages down.
+func TestXPUBXSUBProxy(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		front := e.bound(XSUB, tr.endpoint())
+		back := e.bound(XPUB, tr.endpoint())
+		done := make(chan error, 1)
+		go func() { done <- Proxy(front, back, nil) }()
+		t.Cleanup(func() {
+			front.Close()
+			back.Close()
+			if err := <-done; !errors.Is(err, ErrClosed) {
+				t.Errorf("Proxy returned %v, want ErrClosed", err)
+			}
+		})
+		var pubs []*Socket
+		for i := 0; i < 2; i++ {
+			pubs = append(pubs, e.connected(PUB, []string{front.LastEndpoint()}))
+		}
+		topics := []string{"x", "y"}
+		var subs []*Socket
+		for _, topic := range topics {
+			subs = append(subs, e.connected(SUB, []string{back.LastEndpoint()}, Subscribe(topic)))
+		}
+		// Each subscriber hears from each publisher, and only its topic.
+		heard := map[string]bool{}
+		deadline := time.Now().Add(patience)
+		for len(heard) < 4 {
+			if time.Now().After(deadline) {
+				t.Fatalf("heard only %v", heard)
+			}
+			for p, pub := range pubs {
+				for _, topic := range topics {
+					pub.SendString(fmt.Sprintf("%s-pub%d", topic, p))
+				}
+			}
+			for i, sub := range subs {
+				for {
+					f, err := recvWithin(sub, 5*time.Millisecond)
+					if err != nil {
+						break
+					}
+					if !strings.HasPrefix(string(f[0]), topics[i]) {
+						t.Fatalf("SUB of %q got %q", topics[i], f)
+					}
+					heard[string(f[0])] = true
+				}
+			}
+		}
+	})
+}
