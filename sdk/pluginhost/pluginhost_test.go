@@ -1,0 +1,370 @@
+package pluginhost
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zeroplug/zeroplug/sdk"
+	"github.com/zeroplug/zeroplug/sdk/examples/unixalt"
+	"github.com/zeroplug/zeroplug/sdk/internal/fdpass"
+	"github.com/zeroplug/zeroplug/sdk/transporttest"
+)
+
+func TestParseManifest(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		name, in string
+		want     map[string]bool // names listed
+		err      bool
+	}{
+		{"sha256sum", sum + "  zeroplug-transport-a\n", map[string]bool{"zeroplug-transport-a": true}, false},
+		{"binary mode", sum + " *zeroplug-transport-a\n", map[string]bool{"zeroplug-transport-a": true}, false},
+		{"paths", sum + "  /opt/p/zeroplug-transport-a\n" + sum + "  ./zeroplug-transport-b\n", map[string]bool{"zeroplug-transport-a": true, "zeroplug-transport-b": true}, false},
+		{"comments", "# pinned 2026-11-26\n\n" + sum + "  zeroplug-transport-a\n", map[string]bool{"zeroplug-transport-a": true}, false},
+		{"short sum", "abcd  zeroplug-transport-a\n", nil, true},
+		{"not hex", strings.Repeat("zz", 32) + "  zeroplug-transport-a\n", nil, true},
+		{"no name", sum + "\n", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ParseManifest(strings.NewReader(tc.in))
+			if (err != nil) != tc.err {
+				t.Fatalf("ParseManifest: %v, want error %v", err, tc.err)
+			}
+			if len(m) != len(tc.want) {
+				t.Errorf("%d entries, want %d", len(m), len(tc.want))
+			}
+			for name := range tc.want {
+				if _, ok := m[name]; !ok {
+					t.Errorf("%s is not listed", name)
+				}
+			}
+		})
+	}
+}
+
+func TestSearchPath(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv(EnvPath, "/env/a:/env/b::/env/a")
+	exe, _ := os.Executable()
+	want := []string{"/app", "/env/a", "/env/b", filepath.Join(home, ".zeroplug", "plugins"), filepath.Dir(exe)}
+	if got := SearchPath("/app", "/env/b"); !slicesEqual(got, append([]string{"/app", "/env/b", "/env/a"}, want[3:]...)) {
+		t.Errorf("SearchPath = %q", got)
+	}
+	if got := SearchPath("/app"); !slicesEqual(got, want) {
+		t.Errorf("SearchPath = %q\nwant %q", got, want)
+	}
+}
+
+func slicesEqual(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
+
+func TestDiscover(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	write := func(dir, name string, mode os.FileMode) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(a, "zeroplug-transport-x", 0o755)
+	write(b, "zeroplug-transport-x", 0o755) // hidden by a's
+	write(b, "zeroplug-transport-y", 0o755)
+	write(b, "zeroplug-transport-notexec", 0o644)
+	write(b, "something-else", 0o755)
+	os.Mkdir(filepath.Join(b, "zeroplug-transport-dir"), 0o755)
+	got := Discover([]string{a, b, filepath.Join(a, "missing")})
+	if len(got) != 2 || got[0].Path != filepath.Join(a, "zeroplug-transport-x") || got[1].Scheme != "y" {
+		t.Errorf("Discover = %+v", got)
+	}
+	h := New(Config{Dirs: []string{a, b}})
+	defer h.Close()
+	if _, err := h.Driver("notexec"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Driver(notexec) = %v, want ErrNotFound", err)
+	}
+	_, err := h.Driver("nosuch")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "plugins found: zeroplug-transport-x, zeroplug-transport-y; directories searched: "+a+", "+b) {
+		t.Errorf("Driver(nosuch) = %v", err)
+	}
+}
+
+// buildUnixalt builds the example plugin into dir.
+func buildUnixalt(t *testing.T, dir string) string {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("plugins need Linux")
+	}
+	out := filepath.Join(dir, sdk.PluginPrefix+"unixalt")
+	cmd := execGo(t, "build", "-o", out, "github.com/zeroplug/zeroplug/sdk/examples/unixalt/cmd/zeroplug-transport-unixalt")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	return out
+}
+
+// An alias (a link under another scheme's name) shares the process of the
+// file it links to, and a started plugin's schemes are known without one.
+func TestAliasSharesProcess(t *testing.T) {
+	dir := t.TempDir()
+	buildUnixalt(t, dir)
+	if err := os.Symlink(sdk.PluginPrefix+"unixalt", filepath.Join(dir, sdk.PluginPrefix+"unixalt2")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ZEROPLUG_UNIXALT_DIR", t.TempDir())
+	h := New(Config{Dirs: []string{dir}, TempDir: t.TempDir()})
+	defer h.Close()
+	p1, err := h.Driver("unixalt2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := h.Driver("unixalt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1 != p2 {
+		t.Fatal("a link and its file are two plugins")
+	}
+	// The plugin serves unixalt only: a bind under the alias's scheme says so.
+	_, err = p1.Listen(context.Background(), sdk.Endpoint{Scheme: "unixalt2", Address: "x"}, sdk.Options{})
+	if !errors.Is(err, sdk.ErrUnknownScheme) || !strings.Contains(err.Error(), "serves unixalt only") {
+		t.Errorf("Listen(unixalt2://x) = %v", err)
+	}
+	if n := len(h.Running()); n != 1 {
+		t.Errorf("%d processes run, want 1", n)
+	}
+}
+
+// hidden hides the kernel sockets of a driver, as a transport in user space
+// would have none: Serve then accepts in the plugin (the Accept call) and
+// splices each connection through a stream pair.
+type hidden struct{ sdk.Driver }
+
+type hiddenListener struct{ sdk.Listener }
+
+type hiddenConn struct{ net.Conn }
+
+func (d hidden) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sdk.Listener, error) {
+	l, err := d.Driver.Listen(ctx, ep, opts)
+	if err != nil {
+		return nil, err
+	}
+	return hiddenListener{l}, nil
+}
+
+func (d hidden) Dial(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (net.Conn, error) {
+	c, err := d.Driver.Dial(ctx, ep, opts)
+	if err != nil {
+		return nil, err
+	}
+	return hiddenConn{c}, nil
+}
+
+func (l hiddenListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return hiddenConn{c}, nil
+}
+
+func unixaltConfig(t *testing.T) transporttest.Config {
+	t.Setenv("ZEROPLUG_UNIXALT_DIR", t.TempDir())
+	var n atomic.Int64
+	return transporttest.Config{
+		Endpoint:     func(testing.TB) string { return fmt.Sprintf("unixalt://c%d", n.Add(1)) },
+		Ephemeral:    func(testing.TB) string { return "unixalt://*" },
+		BadEndpoints: []string{"unixalt://a/b"},
+	}
+}
+
+// runInProcess is sdktest.RunInProcess, which this package cannot import.
+func runInProcess(t *testing.T, d sdk.Driver, cfg transporttest.Config) {
+	if runtime.GOOS != "linux" {
+		t.Skip("plugins need Linux")
+	}
+	h := New(Config{})
+	defer h.Close()
+	p := h.InProcess(d)
+	if _, err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	transporttest.Run(t, p, cfg)
+}
+
+func TestUserSpaceTransport(t *testing.T) {
+	runInProcess(t, hidden{unixalt.Driver{}}, unixaltConfig(t))
+}
+
+// The wrapping that vsock and tipc need (mdlayher/socket), run on unix
+// sockets.
+func TestGenericWrapping(t *testing.T) {
+	fdpass.ForceGeneric.Store(true)
+	defer fdpass.ForceGeneric.Store(false)
+	runInProcess(t, unixalt.Driver{}, unixaltConfig(t))
+}
+
+// liar hands over what it should not: a datagram socket for a connection.
+type liar struct{ unixalt.Driver }
+
+func (liar) Dial(context.Context, sdk.Endpoint, sdk.Options) (net.Conn, error) {
+	return net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+}
+
+func TestRejectsUnusableDescriptors(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("plugins need Linux")
+	}
+	h := New(Config{})
+	defer h.Close()
+	p := h.InProcess(liar{})
+	_, err := p.Dial(context.Background(), sdk.Endpoint{Scheme: "unixalt", Address: "x"}, sdk.Options{})
+	if !errors.Is(err, fdpass.ErrRejected) || !strings.Contains(err.Error(), "not SOCK_STREAM") {
+		t.Errorf("Dial handing over a UDP socket = %v, want it rejected", err)
+	}
+}
+
+// A plugin's errors keep their class: errors.Is finds the sdk's errors and
+// the errno.
+func TestErrorsKeepTheirClass(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("plugins need Linux")
+	}
+	t.Setenv("ZEROPLUG_UNIXALT_DIR", t.TempDir())
+	h := New(Config{})
+	defer h.Close()
+	p := h.InProcess(unixalt.Driver{})
+	ctx := context.Background()
+	_, err := p.Dial(ctx, sdk.Endpoint{Scheme: "unixalt", Address: "nobody"}, sdk.Options{})
+	if !errors.Is(err, syscall.ENOENT) {
+		t.Errorf("Dial to a name nobody bound = %v, want ENOENT", err)
+	}
+	_, err = p.Dial(ctx, sdk.Endpoint{Scheme: "unixalt", Address: "a/b"}, sdk.Options{})
+	if !errors.Is(err, sdk.ErrBadEndpoint) || !strings.Contains(err.Error(), "unixalt://a/b") {
+		t.Errorf("Dial(unixalt://a/b) = %v, want ErrBadEndpoint", err)
+	}
+	if err := p.Validate(sdk.Endpoint{Scheme: "unixalt", Address: "*"}, false); !errors.Is(err, sdk.ErrBadEndpoint) {
+		t.Errorf("Validate(unixalt://*) = %v, want ErrBadEndpoint", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := p.Dial(cancelled, sdk.Endpoint{Scheme: "unixalt", Address: "x"}, sdk.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Dial with a cancelled context = %v", err)
+	}
+}
+
+// Descriptors of requests that were given up are closed, not leaked.
+func TestNoDescriptorLeak(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("plugins need Linux")
+	}
+	t.Setenv("ZEROPLUG_UNIXALT_DIR", t.TempDir())
+	h := New(Config{})
+	defer h.Close()
+	p := h.InProcess(unixalt.Driver{})
+	ctx := context.Background()
+	l, err := p.Listen(ctx, sdk.Endpoint{Scheme: "unixalt", Address: "leak"}, sdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	before := openFiles(t)
+	for i := range 200 {
+		dctx, cancel := context.WithTimeout(ctx, time.Duration(i%20)*50*time.Microsecond)
+		if c, err := p.Dial(dctx, sdk.Endpoint{Scheme: "unixalt", Address: "leak"}, sdk.Options{}); err == nil {
+			c.Close()
+		}
+		cancel()
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		after := openFiles(t)
+		if after <= before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d descriptors open before 200 dials (some cancelled), %d after", before, after)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func openFiles(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(entries)
+}
+
+// Stop ends the process; the next call starts a new one.
+func TestStopAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildUnixalt(t, dir)
+	t.Setenv("ZEROPLUG_UNIXALT_DIR", t.TempDir())
+	tmp := t.TempDir()
+	var exits atomic.Int32
+	h := New(Config{TempDir: tmp, OnExit: func(Exit) { exits.Add(1) }})
+	defer h.Close()
+	p, err := h.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	info, err := p.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "unixalt" || info.Version != "v1.0.0" || info.DriverVersion != sdk.DriverVersion || info.Pid == 0 {
+		t.Errorf("Info = %+v", info)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if p.Pid() != 0 {
+		t.Error("Pid after Stop")
+	}
+	l, err := p.Listen(ctx, sdk.Endpoint{Scheme: "unixalt", Address: "again"}, sdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if pid := p.Pid(); pid == 0 || pid == info.Pid {
+		t.Errorf("after a restart the pid is %d (was %d)", pid, info.Pid)
+	}
+	if n := exits.Load(); n != 0 {
+		t.Errorf("OnExit called %d times for a stop", n)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in the temporary directory: %v", left[0].Name())
+	}
+}
+
+func TestPluginRunByHand(t *testing.T) {
+	bin := buildUnixalt(t, t.TempDir())
+	out, err := execCmd(bin).CombinedOutput()
+	if err == nil || !bytes.Contains(out, []byte("is a zeroplug transport plugin for the schemes unixalt")) {
+		t.Errorf("run by hand: %v\n%s", err, out)
+	}
+	out, err = execCmd(bin, "--version").CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("unixalt v1.0.0 (driver interface 1) schemes: unixalt")) {
+		t.Errorf("--version: %v\n%s", err, out)
+	}
+}
