@@ -95,8 +95,24 @@ func (s *Socket) connectInproc(ep sdk.Endpoint, endpoint string) error {
 	if b != nil {
 		b.acceptInproc(l)
 	}
+	if local.gone.Load() {
+		return nil // the binder's pattern refused the link (acceptInproc)
+	}
 	if !s.addPipe(local) {
-		return ErrClosed
+		if s.isClosed() {
+			return ErrClosed
+		}
+		// This socket's pattern refused the link (a PAIR that has its
+		// peer): as libzmq terminates such a pipe, end the link on the
+		// binder's side too, or take it off the pending list. The
+		// connect itself succeeds, as in libzmq.
+		local.gone.Store(true)
+		l.bound.Store(nil)
+		if b != nil {
+			b.removePipe(remote)
+		} else {
+			r.pending[ep.Address] = slices.DeleteFunc(r.pending[ep.Address], func(x *inprocLink) bool { return x == l })
+		}
 	}
 	return nil
 }
@@ -150,6 +166,14 @@ func (s *Socket) acceptInproc(l *inprocLink) {
 	s.inprocLinks = append(s.inprocLinks, l)
 	s.mu.Unlock()
 	if !s.addPipe(rp) {
+		// The pattern refused the peer (a PAIR that has one). libzmq
+		// terminates such a pipe, and so must this: unhook the binder,
+		// which would otherwise still be woken for, and receive, what
+		// the connector sends, and detach the connector's end, so that
+		// its sends wait for a peer as they would with none.
+		l.bound.Store(nil)
+		rp.gone.Store(true)
+		l.connector.removePipe(l.local)
 		return
 	}
 	// Either side may be a SUB: it tells the other its subscriptions now,
