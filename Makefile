@@ -1,6 +1,8 @@
 # zeroplug's build, test and benchmark entry points. `make test` is what CI runs (.ci/run).
 #
-#   make build   Go commands into bin/, plus bin/zmqpeer (the libzmq reference peer)
+#   make build   Go commands into bin/, plus bin/zmqpeer (the libzmq reference peer) and
+#                the transport plugins (static, CGO_ENABLED=0), which zeroplug finds there
+#   make proto   regenerates the plugin protocol's Go code (needs protoc)
 #   make deps    the Debian packages the tests need (scripts/install-deps.sh; root)
 #   make test    deps, gofmt check, go vet, go test -race (interop tests included)
 #   make fuzz    every fuzz target for FUZZTIME (default 30s) each
@@ -24,12 +26,34 @@ FUZZTIME  ?= 30s
 TESTFLAGS ?=
 PKGS      ?= ./...
 
-.PHONY: all build deps test fmt vet fuzz bench demo clean
+.PHONY: all build plugins proto deps test fmt vet fuzz bench demo clean
 
 all: build
 
-build: $(BIN)/zmqpeer
+build: $(BIN)/zmqpeer plugins
 	$(GO) build -o $(BIN)/ ./cmd/...
+
+# Every plugin main: plugins/<name>/cmd/zeroplug-transport-<scheme>, and the examples'.
+PLUGIN_MAINS := $(wildcard plugins/*/cmd/zeroplug-transport-* sdk/examples/*/cmd/zeroplug-transport-*)
+
+plugins:
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ $(addprefix ./,$(PLUGIN_MAINS))
+
+# proto regenerates sdk/internal/transportpb from transport.proto with the code generators
+# that match the grpc and protobuf modules go-plugin v1.8.0 requires. The generated files
+# are committed: a build never needs protoc.
+PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.3.0
+PROTO_TOOLS        := $(abspath $(BIN))/proto-tools
+
+proto:
+	@command -v protoc >/dev/null || { echo "proto: protoc is missing (apt-get install protobuf-compiler)"; exit 1; }
+	GOBIN=$(PROTO_TOOLS) $(GO) install $(PROTOC_GEN_GO)
+	GOBIN=$(PROTO_TOOLS) $(GO) install $(PROTOC_GEN_GO_GRPC)
+	cd sdk/internal/transportpb && PATH=$(PROTO_TOOLS):$$PATH protoc --proto_path=. \
+		--go_out=. --go_opt=paths=source_relative \
+		--go-grpc_out=. --go-grpc_opt=paths=source_relative transport.proto
 
 $(BIN)/zmqpeer: cmd/zmqpeer/zmqpeer.c
 	@mkdir -p $(BIN)
