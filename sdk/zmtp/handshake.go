@@ -64,6 +64,9 @@ func (c *CommandConn) Recv() (Command, error) {
 	}
 	cmd, err := ParseCommand(body)
 	if err != nil {
+		if reason, ok := parseLibzmqPlainError(body); ok {
+			return Command{}, &PeerError{Reason: reason}
+		}
 		return Command{}, err
 	}
 	if cmd.Name == CmdError {
@@ -74,6 +77,37 @@ func (c *CommandConn) Recv() (Command, error) {
 		return Command{}, &PeerError{Reason: reason}
 	}
 	return cmd, nil
+}
+
+// SendFrame writes one command frame given whole (the name's length, the
+// name, the data) and flushes it: for a mechanism that must reproduce
+// another implementation's bytes exactly, such as libzmq's PLAIN ERROR
+// (LibzmqPlainError).
+func (c *CommandConn) SendFrame(frame []byte) error {
+	c.enc.Frame(FlagCommand, frame)
+	return c.enc.Flush()
+}
+
+// LibzmqPlainError is how libzmq's PLAIN mechanism (since 4.3.0, master
+// included) names its ERROR command on the wire. plain_common.hpp spells the
+// name "\x05ERROR" in C, where "\x05E" is a single hex escape, 0x5E: the
+// command goes out as "^RROR", the reason's length and the reason, which
+// is no well-formed command (a 94-byte name in a 9-byte frame); libzmq's
+// PLAIN client expects the same bytes back. Recv takes such a frame for the
+// ERROR it means.
+const LibzmqPlainError = "^RROR"
+
+// parseLibzmqPlainError reads the reason of libzmq's PLAIN ERROR from a
+// command frame that is not otherwise well formed.
+func parseLibzmqPlainError(frame []byte) (string, bool) {
+	if len(frame) < len(LibzmqPlainError)+1 || string(frame[:len(LibzmqPlainError)]) != LibzmqPlainError {
+		return "", false
+	}
+	reason, err := ParseError(frame[len(LibzmqPlainError):])
+	if err != nil || len(LibzmqPlainError)+1+len(reason) != len(frame) {
+		return "", false
+	}
+	return reason, true
 }
 
 // Null is the NULL mechanism (RFC 37, section 3.4): each side sends READY
