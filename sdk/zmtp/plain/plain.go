@@ -9,6 +9,7 @@
 package plain
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/zeroplug/zeroplug/sdk/zmtp"
@@ -104,7 +105,8 @@ func (Server) Name() string { return Name }
 func (Server) AsServer() bool { return true }
 
 // Handshake reads HELLO, asks Auth, and answers WELCOME, or ERROR with the
-// ZAP status code (none for a temporary failure, 300); then it reads
+// ZAP status code (none for a temporary failure, 300) in libzmq's form
+// (AppendError); then it reads
 // INITIATE and answers READY with the local metadata. A refusal returns a
 // *zap.DeniedError, which matches zmtp.ErrAuth; a malformed command an
 // error matching zmtp.ErrProtocol. The session's UserID and extra
@@ -122,7 +124,7 @@ func (s Server) Handshake(c *zmtp.CommandConn, local zmtp.Metadata) (*zmtp.Sessi
 	if err != nil {
 		return nil, err
 	}
-	reply, err := zap.Authorize(c, s.Auth, zap.Request{
+	reply, err := zap.Decide(s.Auth, zap.Request{
 		RequestID:   []byte("1"),
 		Domain:      s.Domain,
 		Address:     s.Address,
@@ -131,6 +133,11 @@ func (s Server) Handshake(c *zmtp.CommandConn, local zmtp.Metadata) (*zmtp.Sessi
 		Credentials: [][]byte{user, pass},
 	}, false)
 	if err != nil {
+		var denied *zap.DeniedError
+		if errors.As(err, &denied) && denied.SendsError() {
+			// Best effort: the connection ends either way.
+			c.SendFrame(AppendError(nil, denied.Reason()))
+		}
 		return nil, err
 	}
 	if err := c.Send(CmdWelcome, nil); err != nil {
@@ -151,6 +158,16 @@ func (s Server) Handshake(c *zmtp.CommandConn, local zmtp.Metadata) (*zmtp.Sessi
 		return nil, err
 	}
 	return &zmtp.Session{Peer: append(peer, reply.Metadata...), UserID: reply.UserID}, nil
+}
+
+// AppendError encodes the ERROR command frame of a PLAIN server as libzmq
+// sends it: zmtp.LibzmqPlainError ("^RROR", a misspelling in libzmq's C
+// source that its PLAIN clients expect), the reason's length and the
+// reason. zmtp.CommandConn.Recv reads it, and the well-formed ERROR, as an
+// ERROR.
+func AppendError(dst []byte, reason string) []byte {
+	dst = append(dst, zmtp.LibzmqPlainError...)
+	return zmtp.AppendError(dst, reason)
 }
 
 // AppendHello encodes a HELLO body: the user name and the password, each

@@ -320,3 +320,41 @@ func TestServerRejectsMalformed(t *testing.T) {
 		})
 	}
 }
+
+// libzmq 4.3.4's PLAIN server refusing with status 400, captured over
+// loopback TCP: "^RROR" is its misspelt ERROR (zmtp.LibzmqPlainError).
+var libzmqPlainError400 = []byte("\x04\x09^RROR\x03400")
+
+// A refusal goes out byte for byte as libzmq's PLAIN server sends it, so
+// that libzmq's PLAIN clients see the authentication failure they expect.
+func TestServerErrorIsLibzmqs(t *testing.T) {
+	a, b := mechtest.Handshake(t,
+		zmtp.Config{Mechanism: Client{"admin", "guess"}, SocketType: "PUSH"},
+		zmtp.Config{Mechanism: Server{Auth: admin}, SocketType: "PULL"})
+	if !errors.Is(a.Err, zmtp.ErrAuth) || !errors.Is(b.Err, zmtp.ErrAuth) {
+		t.Fatalf("client: %v; server: %v", a.Err, b.Err)
+	}
+	w := b.Conn.Written()
+	if got := w[zmtp.GreetingSize:]; !bytes.Equal(got, libzmqPlainError400) {
+		t.Fatalf("server sent % x, want libzmq's % x", got, libzmqPlainError400)
+	}
+}
+
+// A client takes the ERROR of a server in either form: libzmq's, and the
+// well-formed one of RFC 37 that other implementations send.
+func TestClientReadsBothErrors(t *testing.T) {
+	for name, wire := range map[string][]byte{
+		"libzmq's ^RROR":    libzmqPlainError400,
+		"RFC 37's ERROR":    cmd(zmtp.CmdError, "\x03400"),
+		"after WELCOME":     bytes.Join([][]byte{cmd(CmdWelcome, ""), libzmqPlainError400}, nil),
+		"RFC after WELCOME": bytes.Join([][]byte{cmd(CmdWelcome, ""), cmd(zmtp.CmdError, "\x03400")}, nil),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := scripted(t, Client{"admin", "secret"}, true, wire)
+			var pe *zmtp.PeerError
+			if !errors.As(r.err, &pe) || pe.Reason != "400" || !errors.Is(r.err, zmtp.ErrAuth) {
+				t.Fatalf("Handshake error %v, want the server's ERROR 400", r.err)
+			}
+		})
+	}
+}

@@ -238,14 +238,14 @@ func protocolErrorf(format string, args ...any) error {
 	return fmt.Errorf("%w: zap: "+format, append([]any{zmtp.ErrProtocol}, args...)...)
 }
 
-// Authorize asks a about req for a server mechanism and answers the client
-// as libzmq does. On StatusOK it returns the reply. On a refusal it sends
-// ERROR with the status code as reason (but nothing for 300) and returns
-// the *DeniedError. When no handler is there (a nil a, or ErrNoHandler),
-// it accepts with an empty reply if open is true (CURVE and NULL: libzmq's
-// encryption without authentication), and returns ErrNoHandler otherwise
-// (PLAIN). Any other error of a is returned as it is, nothing sent.
-func Authorize(c *zmtp.CommandConn, a Authenticator, req Request, open bool) (Reply, error) {
+// Decide asks a about req for a server mechanism and sorts the answer as
+// libzmq does: the reply on StatusOK; the *DeniedError of a refusal, which
+// the mechanism reports to the client with an ERROR when SendsError says
+// so; when no handler is there (a nil a, or ErrNoHandler), an empty reply
+// if open is true (CURVE and NULL: libzmq's encryption without
+// authentication) and ErrNoHandler otherwise (PLAIN); any other error of a
+// as it is.
+func Decide(a Authenticator, req Request, open bool) (Reply, error) {
 	r, err := Check(a, req)
 	if err == nil {
 		return r, nil
@@ -256,12 +256,20 @@ func Authorize(c *zmtp.CommandConn, a Authenticator, req Request, open bool) (Re
 		}
 		return Reply{}, fmt.Errorf("zap: %s server needs a ZAP handler: %w", req.Mechanism, err)
 	}
+	return Reply{}, err
+}
+
+// Authorize is Decide, and on a refusal it sends the client the ERROR
+// command (RFC 37, section 3.4.4) with the status code as reason, unless
+// the status is 300, as libzmq's CURVE and NULL servers do.
+func Authorize(c *zmtp.CommandConn, a Authenticator, req Request, open bool) (Reply, error) {
+	r, err := Decide(a, req, open)
 	var denied *DeniedError
 	if errors.As(err, &denied) && denied.SendsError() {
 		// Best effort: the connection ends either way.
 		c.Send(zmtp.CmdError, zmtp.AppendError(nil, denied.Reason()))
 	}
-	return Reply{}, err
+	return r, err
 }
 
 // Null is the NULL mechanism (RFC 37, section 3.4) of a socket with a ZAP

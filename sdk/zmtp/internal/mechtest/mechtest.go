@@ -181,29 +181,39 @@ func Frames(tb testing.TB, written []byte) []Frame {
 	}
 }
 
+// command decodes a command frame, taking libzmq's PLAIN ERROR
+// (zmtp.LibzmqPlainError) for the ERROR it is.
+func command(f Frame) (zmtp.Command, bool) {
+	if f.Flags&zmtp.FlagCommand == 0 {
+		return zmtp.Command{}, false
+	}
+	if cmd, err := zmtp.ParseCommand(f.Body); err == nil {
+		return cmd, true
+	}
+	if bytes.HasPrefix(f.Body, []byte(zmtp.LibzmqPlainError)) {
+		return zmtp.Command{Name: zmtp.CmdError, Body: f.Body[len(zmtp.LibzmqPlainError):]}, true
+	}
+	return zmtp.Command{}, false
+}
+
 // Commands returns the names of the commands in frames, in order.
 func Commands(frames []Frame) []string {
 	var names []string
 	for _, f := range frames {
-		if f.Flags&zmtp.FlagCommand == 0 {
-			continue
-		}
-		if cmd, err := zmtp.ParseCommand(f.Body); err == nil {
+		if cmd, ok := command(f); ok {
 			names = append(names, cmd.Name)
 		}
 	}
 	return names
 }
 
-// ErrorReason returns the reason of the first ERROR command in frames.
+// ErrorReason returns the reason of the first ERROR command in frames,
+// in either form.
 func ErrorReason(frames []Frame) (string, bool) {
 	for _, f := range frames {
-		if f.Flags&zmtp.FlagCommand == 0 || !zmtp.IsCommand(f.Body, zmtp.CmdError) {
+		cmd, ok := command(f)
+		if !ok || cmd.Name != zmtp.CmdError {
 			continue
-		}
-		cmd, err := zmtp.ParseCommand(f.Body)
-		if err != nil {
-			return "", false
 		}
 		reason, err := zmtp.ParseError(cmd.Body)
 		return reason, err == nil
