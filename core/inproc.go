@@ -58,7 +58,7 @@ func (s *Socket) bindInproc(ep sdk.Endpoint) error {
 
 func (s *Socket) connectInproc(ep sdk.Endpoint, endpoint string) error {
 	o := s.options()
-	local := &pipe{sock: s, in: newQueue(o.recvHWM), endpoint: endpoint}
+	local := &pipe{sock: s, in: newQueue(o.recvHWM), endpoint: endpoint, conflate: s.conflate}
 	local.in.onReadable = func() { s.fq.activate(local) }
 	var l *inprocLink
 	local.in.onWritable = func() {
@@ -123,6 +123,7 @@ func (s *Socket) acceptInproc(l *inprocLink) {
 	l.binder = s
 	rp := l.remote
 	rp.sock = s
+	rp.conflate = s.conflate
 	rp.setHook(s)
 	l.bound.Store(s)
 	// libzmq's inproc high-water mark is the sender's plus the receiver's.

@@ -193,6 +193,7 @@ func HandshakeInterval(d time.Duration) Option {
 
 // Conflate is ZMQ_CONFLATE: keep only the last message in each queue
 // (for PULL, SUB, PUSH, PUB, DEALER and PAIR; single-frame messages only).
+// It is fixed when the socket is made: SetOption cannot change it.
 func Conflate(on bool) Option { return func(o *options) error { o.conflate = on; return nil } }
 
 // IPv6 is ZMQ_IPV6: resolve names and wildcards to IPv6 as well as IPv4.

@@ -50,6 +50,9 @@ type pipe struct {
 	// kick closes the pipe's current connection, for Disconnect, Unbind,
 	// a STREAM socket's close request and ROUTER handover.
 	kick atomic.Pointer[func()]
+
+	// conflate makes write keep only the newest message (CONFLATE).
+	conflate bool
 }
 
 // newPipe returns a pipe for a connection: both queues are the socket's.
@@ -61,6 +64,7 @@ func newPipe(s *Socket, endpoint string) *pipe {
 		writerWake: make(chan struct{}, 1),
 		readerWake: make(chan struct{}, 1),
 		endpoint:   endpoint,
+		conflate:   s.conflate,
 	}
 	p.in.onReadable = func() { s.fq.activate(p) }
 	p.in.onWritable = func() { signal(p.readerWake) }
@@ -72,6 +76,9 @@ func newPipe(s *Socket, endpoint string) *pipe {
 
 // write queues m for the peer; false means its queue is full.
 func (p *pipe) write(m msg) bool {
+	if p.conflate && m.kind == kindData {
+		p.dropQueued()
+	}
 	if p.peer != nil {
 		return p.peer.deliver(m)
 	}

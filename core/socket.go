@@ -45,6 +45,9 @@ type Socket struct {
 	monitors monitors
 	pollers  pollers
 
+	// conflate is CONFLATE, fixed at NewSocket (see conflate.go).
+	conflate bool
+
 	// SNDTIMEO and RCVTIMEO, read on every call without taking mu.
 	sendTimeout, recvTimeout atomic.Int64
 
@@ -81,6 +84,11 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	if h, ok := pat.(deliverHook); ok {
 		s.hook = h
 	}
+	// CONFLATE is fixed here: the hook must be in place before any pipe.
+	s.conflate = s.opts.conflate && conflatable(t)
+	if s.conflate && s.hook == nil {
+		s.hook = conflater{}
+	}
 	for _, prefix := range s.opts.initialSubscription {
 		if err := s.Subscribe(prefix); err != nil {
 			return nil, err
@@ -105,6 +113,9 @@ func (s *Socket) SetOption(opts ...Option) error {
 	}
 	if len(o.initialSubscription) != len(s.opts.initialSubscription) {
 		return fmt.Errorf("%w: use Socket.Subscribe on an open socket", ErrInvalid)
+	}
+	if o.conflate != s.opts.conflate {
+		return fmt.Errorf("%w: CONFLATE is set when the socket is made (NewSocket)", ErrInvalid)
 	}
 	s.opts = o
 	s.storeTimeouts()
@@ -321,6 +332,12 @@ func (w *wait) stop() {
 func (s *Socket) recvAny(w *wait) (msg, *pipe, error) {
 	for {
 		if m, p, ok := s.fq.next(); ok {
+			if s.conflate {
+				// The newest message waiting, none older (conflate.go).
+				for m2, p2, ok := s.fq.next(); ok; m2, p2, ok = s.fq.next() {
+					m, p = m2, p2
+				}
+			}
 			return m, p, nil
 		}
 		if err := w.on(s.fq.wake); err != nil {
