@@ -1,0 +1,406 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zeroplug/zeroplug/core"
+)
+
+const benchHelp = `Usage: zeroplug bench MODE ENDPOINT [--size BYTES] [--count N]
+
+bench measures throughput or latency exactly as cmd/zmqpeer (the libzmq reference peer) and
+libzmq's perf tools do, and prints one result line in zmqpeer's format, so that either end
+of a measurement can be libzmq.
+
+Modes:
+  thr       PULL binds ENDPOINT, PUSH connects to it, both in this process; prints
+            mode=thr size=S count=N seconds=T msgs_per_s=R mbit_per_s=M
+  thr-recv  PULL binds and receives N messages; prints the mode=thr line
+  thr-send  PUSH connects and sends N messages; prints nothing
+  lat       REP binds ENDPOINT, REQ connects, both in this process; prints
+            mode=lat size=S roundtrips=N seconds=T one_way_us=U
+  lat-rep   REP binds and echoes N requests; prints nothing
+  lat-req   REQ connects and makes N round trips; prints the mode=lat line
+
+Flags (before or after MODE and ENDPOINT):
+  --size BYTES  the size of each message (default 16)
+  --count N     messages (thr) or round trips (lat) (default 1000000 for thr, 10000 for lat)
+  -h, --help    print this text.
+
+Measurement, as zmqpeer: sockets have no high-water mark (ZMQPEER_HWM in the environment
+sets one on both ends) and linger until everything is delivered; each message sent is a
+fresh buffer of BYTES bytes; the receiver checks each size. thr starts its clock when the
+first message arrives and reports (N-1)/seconds; lat times N round trips and reports
+seconds/N/2 as one_way_us. inproc:// endpoints work in thr and lat only (both ends in this
+process); a wildcard port (tcp://127.0.0.1:*) works in thr and lat.
+
+Examples:
+  zeroplug bench thr tcp://127.0.0.1:5555 --size 256
+  zeroplug bench lat ipc:///tmp/lat --count 20000
+  zmqpeer thr-recv tcp://127.0.0.1:5555 16 100000 & zeroplug bench thr-send tcp://127.0.0.1:5555 --count 100000
+`
+
+// benchConfig is bench's command line.
+type benchConfig struct {
+	mode     string
+	endpoint string
+	size     int
+	count    int64
+	hwm      int
+}
+
+// parseBench reads bench's command line; a non-zero status means it has been reported.
+func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
+	var c benchConfig
+	fs := newFlagSet("bench")
+	fs.IntVar(&c.size, "size", 16, "")
+	fs.Int64Var(&c.count, "count", 0, "")
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		return c, parseFailed(err, "bench", benchHelp, stdout, stderr)
+	}
+	bad := func(format string, args ...any) (benchConfig, int) {
+		return c, usageError(stderr, "bench", format, args...)
+	}
+	if len(positional) != 2 {
+		return bad("want MODE and ENDPOINT, got %d arguments", len(positional))
+	}
+	c.mode, c.endpoint = positional[0], positional[1]
+	counted := false
+	fs.Visit(func(f *flag.Flag) { counted = counted || f.Name == "count" })
+	switch c.mode {
+	case "thr", "thr-recv", "thr-send":
+		if !counted {
+			c.count = 1000000
+		}
+	case "lat", "lat-rep", "lat-req":
+		if !counted {
+			c.count = 10000
+		}
+	default:
+		return bad("unknown mode %q (thr, thr-recv, thr-send, lat, lat-rep, lat-req)", c.mode)
+	}
+	switch {
+	case c.size < 0:
+		return bad("--size %d: want 0 or more bytes", c.size)
+	case c.count < 1:
+		return bad("--count %d: want at least 1", c.count)
+	case strings.HasPrefix(c.endpoint, "inproc://") && c.mode != "thr" && c.mode != "lat":
+		return bad("%s: inproc needs both ends in one process: use mode thr or lat", c.endpoint)
+	}
+	if v, ok := os.LookupEnv("ZMQPEER_HWM"); ok {
+		c.hwm = int(atol(v))
+	}
+	return c, exitOK
+}
+
+// runBench is `zeroplug bench`: see benchHelp.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, code := parseBench(args, stdout, stderr)
+	if code != exitOK {
+		return code
+	}
+	// The context needs no Close: it has no goroutines of its own, and every socket is
+	// closed where it is made (after an interrupt, maybe still lingering in the background).
+	b := &bench{benchConfig: c, zctx: newContext(stderr)}
+	var err error
+	switch c.mode {
+	case "thr":
+		err = b.thr(ctx, stdout)
+	case "thr-recv":
+		err = b.thrRecv(ctx, stdout)
+	case "thr-send":
+		err = b.thrSend(ctx, c.endpoint)
+	case "lat":
+		err = b.lat(ctx, stdout)
+	case "lat-rep":
+		err = b.latRep(ctx)
+	case "lat-req":
+		err = b.latReq(ctx, c.endpoint, stdout)
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errInterrupted):
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "zeroplug bench: %v\n", err)
+	return exitError
+}
+
+// bench is one run of bench.
+type bench struct {
+	benchConfig
+	zctx *core.Context
+}
+
+// open makes a socket as zmqpeer's open_socket does: no high-water mark (or
+// ZMQPEER_HWM), linger for ever; then binds or connects it.
+func (b *bench) open(t core.Type, bind bool, endpoint string) (*core.Socket, error) {
+	s, err := b.zctx.NewSocket(t, core.SendHWM(b.hwm), core.RecvHWM(b.hwm), core.Linger(-1))
+	if err != nil {
+		return nil, err
+	}
+	if bind {
+		err = s.Bind(endpoint)
+	} else {
+		err = s.Connect(endpoint)
+	}
+	if err != nil {
+		s.Close()
+		verb := map[bool]string{true: "bind", false: "connect"}[bind]
+		return nil, fmt.Errorf("%s %s: %w", verb, endpoint, err)
+	}
+	return s, nil
+}
+
+// interruptCheck is how many messages bench sends or receives between two looks at
+// whether it has been interrupted: a call that need not wait does not look.
+const interruptCheck = 1024
+
+// failed turns an error of a blocking call into errInterrupted when ctx has ended.
+func failed(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// abandon closes s without waiting for anything queued (after an error or interrupt).
+func abandon(s *core.Socket) {
+	s.SetOption(core.Linger(0))
+	s.Close()
+}
+
+// thr runs both ends in this process, as zmqpeer's thr.
+func (b *bench) thr(ctx context.Context, stdout io.Writer) error {
+	pull, err := b.open(core.PULL, true, b.endpoint)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	sendErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := b.thrSend(ctx, pull.LastEndpoint()); err != nil {
+			sendErr <- err
+			cancel() // the receiver would wait for ever
+		}
+	})
+	err = b.thrReceive(ctx, pull, stdout)
+	if err != nil {
+		cancel()
+	}
+	wg.Wait()
+	select {
+	case serr := <-sendErr:
+		if !errors.Is(serr, errInterrupted) {
+			err = serr
+		}
+	default:
+	}
+	if err != nil {
+		abandon(pull)
+		return err
+	}
+	return pull.Close()
+}
+
+// thrRecv is the receiving end alone (zmqpeer thr-recv).
+func (b *bench) thrRecv(ctx context.Context, stdout io.Writer) error {
+	pull, err := b.open(core.PULL, true, b.endpoint)
+	if err != nil {
+		return err
+	}
+	if err := b.thrReceive(ctx, pull, stdout); err != nil {
+		abandon(pull)
+		return err
+	}
+	return pull.Close()
+}
+
+// thrReceive receives count messages of size bytes and prints the mode=thr line.
+func (b *bench) thrReceive(ctx context.Context, pull *core.Socket, stdout io.Writer) error {
+	check := func(frames [][]byte) error {
+		if len(frames) != 1 || len(frames[0]) != b.size {
+			return fmt.Errorf("bad size: got %d frames of %d bytes, want 1 of %d", len(frames), msgLen(frames), b.size)
+		}
+		return nil
+	}
+	frames, err := pull.RecvContext(ctx)
+	if err != nil {
+		return failed(ctx, "recv", err)
+	}
+	if err := check(frames); err != nil {
+		return err
+	}
+	start := time.Now()
+	for i := int64(1); i < b.count; i++ {
+		if i%interruptCheck == 0 && ctx.Err() != nil {
+			return errInterrupted
+		}
+		frames, err := pull.RecvContext(ctx)
+		if err != nil {
+			return failed(ctx, "recv", err)
+		}
+		if err := check(frames); err != nil {
+			return err
+		}
+	}
+	secs := time.Since(start).Seconds()
+	rate := float64(b.count-1) / secs
+	fmt.Fprintf(stdout, "mode=thr size=%d count=%d seconds=%.6f msgs_per_s=%.0f mbit_per_s=%.1f\n",
+		b.size, b.count, secs, rate, rate*float64(b.size)*8/1e6)
+	return nil
+}
+
+// thrSend connects a PUSH to endpoint and sends count messages, each a fresh buffer;
+// it returns once they are delivered (zmqpeer thr-send).
+func (b *bench) thrSend(ctx context.Context, endpoint string) error {
+	push, err := b.open(core.PUSH, false, endpoint)
+	if err != nil {
+		return err
+	}
+	for i := int64(0); i < b.count; i++ {
+		if i%interruptCheck == 0 && ctx.Err() != nil {
+			abandon(push)
+			return errInterrupted
+		}
+		if err := push.SendContext(ctx, make([]byte, b.size)); err != nil {
+			abandon(push)
+			return failed(ctx, "send", err)
+		}
+	}
+	if !closeLingering(ctx, push) {
+		return errInterrupted
+	}
+	return nil
+}
+
+// lat runs both ends in this process, as zmqpeer's lat.
+func (b *bench) lat(ctx context.Context, stdout io.Writer) error {
+	rep, err := b.open(core.REP, true, b.endpoint)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	echoErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := b.echo(ctx, rep); err != nil {
+			echoErr <- err
+			cancel()
+		}
+	})
+	err = b.latReq(ctx, rep.LastEndpoint(), stdout)
+	if err != nil {
+		cancel()
+	}
+	wg.Wait()
+	select {
+	case eerr := <-echoErr:
+		if !errors.Is(eerr, errInterrupted) {
+			err = eerr
+		}
+	default:
+	}
+	if err != nil {
+		abandon(rep)
+		return err
+	}
+	return rep.Close()
+}
+
+// latRep is the echoing end alone (zmqpeer lat-rep).
+func (b *bench) latRep(ctx context.Context) error {
+	rep, err := b.open(core.REP, true, b.endpoint)
+	if err != nil {
+		return err
+	}
+	if err := b.echo(ctx, rep); err != nil {
+		abandon(rep)
+		return err
+	}
+	if !closeLingering(ctx, rep) {
+		return errInterrupted
+	}
+	return nil
+}
+
+// echo sends count requests back.
+func (b *bench) echo(ctx context.Context, rep *core.Socket) error {
+	for i := int64(0); i < b.count; i++ {
+		frames, err := rep.RecvContext(ctx)
+		if err != nil {
+			return failed(ctx, "recv", err)
+		}
+		if err := rep.SendContext(ctx, frames...); err != nil {
+			return failed(ctx, "send", err)
+		}
+	}
+	return nil
+}
+
+// latReq connects a REQ to endpoint, makes count round trips of size bytes and prints
+// the mode=lat line (zmqpeer lat-req).
+func (b *bench) latReq(ctx context.Context, endpoint string, stdout io.Writer) error {
+	req, err := b.open(core.REQ, false, endpoint)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for i := int64(0); i < b.count; i++ {
+		if err := req.SendContext(ctx, make([]byte, b.size)); err != nil {
+			abandon(req)
+			return failed(ctx, "send", err)
+		}
+		frames, err := req.RecvContext(ctx)
+		if err != nil {
+			abandon(req)
+			return failed(ctx, "recv", err)
+		}
+		if len(frames) != 1 || len(frames[0]) != b.size {
+			abandon(req)
+			return fmt.Errorf("bad size: a reply of %d frames of %d bytes, want 1 of %d", len(frames), msgLen(frames), b.size)
+		}
+	}
+	secs := time.Since(start).Seconds()
+	fmt.Fprintf(stdout, "mode=lat size=%d roundtrips=%d seconds=%.6f one_way_us=%.2f\n",
+		b.size, b.count, secs, secs/float64(b.count)/2*1e6)
+	return req.Close()
+}
+
+// msgLen is the number of bytes in a message.
+func msgLen(frames [][]byte) int {
+	n := 0
+	for _, f := range frames {
+		n += len(f)
+	}
+	return n
+}
+
+// atol reads a number as C's atol does, as zmqpeer reads ZMQPEER_HWM: leading blanks, an
+// optional sign, then digits; anything else ends it, and no digits give 0.
+func atol(s string) int64 {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	end := 0
+	if end < len(s) && (s[end] == '+' || s[end] == '-') {
+		end++
+	}
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.ParseInt(s[:end], 10, 64)
+	return n
+}
