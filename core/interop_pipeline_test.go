@@ -3,7 +3,10 @@ package core
 // Interop cases of PUSH/PULL and PAIR, and the echo case that the
 // request-reply patterns share.
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 // pushToPython: a zeroplug PUSH sends, a libzmq PULL (pyzmq) receives.
 func pushToPython(t *testing.T, e *interopEnv) {
@@ -26,6 +29,45 @@ func pushFromPython(t *testing.T, e *interopEnv) {
 	}
 	for _, want := range interopMessages() {
 		expectFrames(t, "zeroplug PULL received", zpRecv(t, pull), want)
+	}
+}
+
+// pushBurstToPython: a zeroplug PUSH sends burstSize messages of every
+// size up to 700 bytes; the libzmq PULL (pyzmq) checks each.
+func pushBurstToPython(t *testing.T, e *interopEnv) {
+	push := e.socket(PUSH)
+	py := e.linkPython(push, "PULL")
+	if err := py.p.Send("check " + strconv.Itoa(burstSize)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range burstSize {
+		zpSend(t, push, burstMessage(i)...)
+	}
+	line, err := py.p.Line(interopTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line != "ok" {
+		t.Errorf("libzmq PULL: %s", line)
+	}
+}
+
+// pushBurstFromPython: a libzmq PUSH (pyzmq) sends burstSize messages of
+// every size up to 700 bytes; the zeroplug PULL checks each.
+func pushBurstFromPython(t *testing.T, e *interopEnv) {
+	pull := e.socket(PULL)
+	py := e.linkPython(pull, "PUSH")
+	if err := py.p.Send("burst " + strconv.Itoa(burstSize)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range burstSize {
+		got := zpRecv(t, pull)
+		if want := burstMessage(i); !sameFrames(got, want) {
+			t.Fatalf("zeroplug PULL: message %d is %s, want %s", i, quoteFrames(got), quoteFrames(want))
+		}
+	}
+	if line, err := py.p.Line(interopTimeout); err != nil || line != "ok" {
+		t.Errorf("libzmq PUSH: %q, %v", line, err)
 	}
 }
 

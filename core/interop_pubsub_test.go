@@ -11,10 +11,13 @@ package core
 
 import (
 	"bytes"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zeroplug/zeroplug/internal/peertest"
 )
 
 // pubMessages are what a publisher sends after the sync: topics A and B
@@ -100,7 +103,7 @@ func publishToPython(t *testing.T, pub *Socket, py *pyPeer, prefixes ...string) 
 					return
 				}
 				if !isSyncMessage(m) {
-					t.Fatalf("libzmq %s received %s before %s-sync", "subscriber", quoteFrames(m), p)
+					t.Fatalf("libzmq subscriber received %s before %s-sync", quoteFrames(m), p)
 				}
 			}
 		})
@@ -147,7 +150,15 @@ func pubToPythonXSub(t *testing.T, e *interopEnv) {
 
 // pubFromPeer: the peer program's PUB (`send PUB`) publishes pubLines; a
 // zeroplug SUB subscribed to A and B receives exactly those that match.
-func pubFromPeer(t *testing.T, e *interopEnv) {
+func pubFromPeer(t *testing.T, e *interopEnv) { pubFromPeerRestarting(t, e, false) }
+
+// pubFromPeerRestarted is pubFromPeer with the peer killed after a first
+// message and started again on the same endpoint: the zeroplug SUB, which
+// reconnects or is reconnected to, must give the new PUB both
+// subscriptions again.
+func pubFromPeerRestarted(t *testing.T, e *interopEnv) { pubFromPeerRestarting(t, e, true) }
+
+func pubFromPeerRestarting(t *testing.T, e *interopEnv, restart bool) {
 	sub := e.socket(SUB)
 	if err := sub.Subscribe("A"); err != nil {
 		t.Fatal(err)
@@ -155,19 +166,26 @@ func pubFromPeer(t *testing.T, e *interopEnv) {
 	if err := sub.Subscribe("B"); err != nil {
 		t.Fatal(err)
 	}
-	p := e.linkRef(sub, nil, "send", "PUB")
-	for _, prefix := range []string{"A", "B"} {
-		sendUntilReceived(t, func() error { return p.Send(prefix + "-sync") }, func() {
-			for {
-				m := zpRecv(t, sub)
-				if string(m[0]) == prefix+"-sync" {
-					return
-				}
-				if !isSyncMessage(m) {
-					t.Fatalf("zeroplug SUB received %s before %s-sync", quoteFrames(m), prefix)
-				}
-			}
-		})
+	var endpoint string
+	start := func() *peertest.Proc {
+		return peertest.StartEnv(t, e.suite.peerEnv, e.refBinary(), "send", "PUB", e.peerMode(), endpoint)
+	}
+	var p *peertest.Proc
+	e.link(sub, func(ep string) string {
+		endpoint = ep
+		p = start()
+		return ep
+	})
+	syncFromPeerPub(t, p, sub, "A", "B")
+	if restart {
+		p.Kill()
+		if path, ok := strings.CutPrefix(endpoint, "ipc://"); ok && !e.zpBinds {
+			// The killed peer leaves its socket file behind: libzmq would
+			// replace it, zmq4 (net.Listen) fails with "address in use".
+			os.Remove(path)
+		}
+		p = start()
+		syncFromPeerPub(t, p, sub, "A", "B")
 	}
 	for _, line := range pubLines() {
 		if err := p.Send(line); err != nil {
@@ -180,6 +198,25 @@ func pubFromPeer(t *testing.T, e *interopEnv) {
 		want = append(want, framesOfLine(l))
 	}
 	expectMessages(t, "zeroplug SUB received", got, want)
+}
+
+// syncFromPeerPub has the peer program's PUB p send a sync message for each prefix
+// until the zeroplug SUB receives it.
+func syncFromPeerPub(t *testing.T, p *peertest.Proc, sub *Socket, prefixes ...string) {
+	t.Helper()
+	for _, prefix := range prefixes {
+		sendUntilReceived(t, func() error { return p.Send(prefix + "-sync") }, func() {
+			for {
+				m := zpRecv(t, sub)
+				if string(m[0]) == prefix+"-sync" {
+					return
+				}
+				if !isSyncMessage(m) {
+					t.Fatalf("zeroplug SUB received %s before %s-sync", quoteFrames(m), prefix)
+				}
+			}
+		})
+	}
 }
 
 // recvUntilEnd receives up to "A-end", leaving out sync messages.

@@ -4,7 +4,10 @@ package core
 // ids set on the libzmq end (ZMQ_ROUTING_ID) and on the zeroplug end
 // (RoutingID), and replies routed through them.
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // reply is what the answering end sends back for a request m: m with a
 // frame in front, so that an echo cannot pass for a reply.
@@ -27,14 +30,17 @@ func reqFromPython(t *testing.T, e *interopEnv) {
 }
 
 // reqFromPythonToRouter: a libzmq REQ with ZMQ_ROUTING_ID asks; the zeroplug
-// ROUTER sees [id, "", body...] and replies through the id.
+// ROUTER sees [id, "", body...], with the REQ's handshake metadata, and
+// replies through the id.
 func reqFromPythonToRouter(t *testing.T, e *interopEnv) {
 	router := e.socket(ROUTER)
 	py := e.linkPython(router, "REQ", "ZMQPEER_ROUTING_ID=lz-req")
 	want := interopMessages()
 	for i, m := range interopMessages() {
 		py.send(m...)
-		expectFrames(t, "zeroplug ROUTER received", zpRecv(t, router), framesBefore(want[i], "lz-req", ""))
+		got := zpRecvMsg(t, router)
+		expectProperties(t, got, "Socket-Type", "REQ", "Identity", "lz-req")
+		expectFrames(t, "zeroplug ROUTER received", got.Frames, framesBefore(want[i], "lz-req", ""))
 		zpSend(t, router, framesBefore(withReplyFrame(m), "lz-req", "")...)
 		expectFrames(t, "libzmq REQ received", py.recv(), withReplyFrame(want[i]))
 	}
@@ -69,15 +75,40 @@ func dealerToPythonRouter(t *testing.T, e *interopEnv) {
 }
 
 // dealerFromPythonToRouter: a libzmq DEALER with ZMQ_ROUTING_ID sends; the
-// zeroplug ROUTER sees [id, body...] and replies through the id.
+// zeroplug ROUTER sees [id, body...], with the DEALER's handshake metadata,
+// and replies through the id.
 func dealerFromPythonToRouter(t *testing.T, e *interopEnv) {
 	router := e.socket(ROUTER)
 	py := e.linkPython(router, "DEALER", "ZMQPEER_ROUTING_ID=lz-dealer")
 	want := interopMessages()
 	for i, m := range interopMessages() {
 		py.send(m...)
-		expectFrames(t, "zeroplug ROUTER received", zpRecv(t, router), framesBefore(want[i], "lz-dealer"))
+		got := zpRecvMsg(t, router)
+		expectProperties(t, got, "Socket-Type", "DEALER", "Identity", "lz-dealer")
+		expectFrames(t, "zeroplug ROUTER received", got.Frames, framesBefore(want[i], "lz-dealer"))
 		zpSend(t, router, framesBefore(withReplyFrame(m), "lz-dealer")...)
 		expectFrames(t, "libzmq DEALER received", py.recv(), withReplyFrame(want[i]))
+	}
+}
+
+// zpRecvMsg is zpRecv with the properties of the connection.
+func zpRecvMsg(t *testing.T, s *Socket) Msg {
+	t.Helper()
+	m, err := s.RecvMsg(context.Background(), false) // RecvTimeout applies
+	if err != nil {
+		t.Fatalf("zeroplug %v RecvMsg: %v", s.Type(), err)
+	}
+	return m
+}
+
+// expectProperties checks Msg.Property for name, value pairs: what the
+// peer's READY command carried.
+func expectProperties(t *testing.T, m Msg, nameValues ...string) {
+	t.Helper()
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		name, want := nameValues[i], nameValues[i+1]
+		if got, ok := m.Property(name); !ok || got != want {
+			t.Errorf("Property(%q) = %q, %v; want %q", name, got, ok, want)
+		}
 	}
 }

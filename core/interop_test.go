@@ -19,6 +19,7 @@ package core
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"runtime"
@@ -73,6 +74,8 @@ func libzmqCases() []interopCase {
 		// Empty frames in every position and 1 MiB, byte for byte.
 		bindEither(PUSH, PULL, leftEnd, pushToPython),
 		bindEither(PUSH, PULL, rightEnd, pushFromPython),
+		interopVariant("burst", bindEither(PUSH, PULL, leftEnd, pushBurstToPython)),
+		interopVariant("burst", bindEither(PUSH, PULL, rightEnd, pushBurstFromPython)),
 
 		// zmqpeer's REP echoes; pyzmq's REQ asks a zeroplug REP.
 		bindEither(REQ, REP, leftEnd, echoPeer(REQ, "REP")),
@@ -88,6 +91,7 @@ func libzmqCases() []interopCase {
 		bindEither(PUB, SUB, leftEnd, pubToPythonSub),
 		bindEither(PUB, XSUB, leftEnd, pubToPythonXSub),
 		bindEither(PUB, SUB, rightEnd, pubFromPeer),
+		interopVariant("peer-restarted", bindEither(PUB, SUB, rightEnd, pubFromPeerRestarted)),
 
 		// Subscriptions and unsubscriptions as an XPUB receives them.
 		bindEither(XPUB, SUB, leftEnd, xpubToPeerSub),
@@ -312,6 +316,9 @@ func (e *interopEnv) linkRef(s *Socket, env []string, cmd, typ string, extra ...
 //	unsubscribe HEX     ZMQ_UNSUBSCRIBE                      -> ok
 //	events              monitor events since the last call   -> events N,N,...
 //	stop                answers, then stops itself (SIGSTOP) -> ok
+//	burst N             sends burstMessage(0..N-1)           -> ok
+//	check N             receives N messages, checks each is  -> ok
+//	                    burstMessage(i)                         or error: ...
 //
 // or "timeout" when a receive or send takes longer than 10 s, or "error
 // ...". The environment sets options: ZMQPEER_HEARTBEAT_IVL,
@@ -346,6 +353,9 @@ else:
     s.connect(ep)
 def say(*words):
     print(*words, flush=True)
+pattern = bytes(range(256)) * 4
+def burst(i):
+    return [i.to_bytes(4, "big"), pattern[i % 256 : i % 256 + i % 700]]
 say("ready", s.getsockopt(zmq.LAST_ENDPOINT).decode())
 def lines():
     buf = b""
@@ -382,6 +392,17 @@ for line in lines():
         elif cmd == "stop":
             say("ok")
             os.kill(os.getpid(), signal.SIGSTOP)
+        elif cmd == "burst":
+            for i in range(int(arg)):
+                s.send_multipart(burst(i))
+            say("ok")
+        elif cmd == "check":
+            bad = None
+            for i in range(int(arg)):
+                got = s.recv_multipart()
+                if bad is None and got != burst(i):
+                    bad = "error: message %d: %d frames, sizes %s" % (i, len(got), [len(f) for f in got])
+            say(bad or "ok")
         else:
             say("error: unknown command", cmd)
     except zmq.Again:
@@ -551,6 +572,21 @@ func mebibyteLine() string {
 	}
 	return string(b)
 }
+
+// burstMessage is message i of a burst: its number, and i%700 bytes of a
+// pattern starting at i%256, so that sizes cross the 255-byte line between
+// short and long frames, and frames cross the peers' read buffers at every
+// offset. pyPeerScript makes the same.
+func burstMessage(i int) [][]byte {
+	pattern := make([]byte, 1024)
+	for j := range pattern {
+		pattern[j] = byte(j)
+	}
+	return [][]byte{binary.BigEndian.AppendUint32(nil, uint32(i)), pattern[i%256 : i%256+i%700]}
+}
+
+// burstSize is how many messages a burst has.
+const burstSize = 20000
 
 // interopMessages are what a case sends: empty frames in every position,
 // and one frame of 1 MiB. It returns fresh slices on every call, since sent

@@ -46,6 +46,7 @@ func zmq4Cases() []interopCase {
 
 		bindEither(PUB, SUB, leftEnd, pubToPeerSub),
 		bindEither(PUB, SUB, rightEnd, pubFromPeer),
+		interopVariant("peer-restarted", bindEither(PUB, SUB, rightEnd, pubFromPeerRestarted)),
 		bindEither(XPUB, SUB, leftEnd, xpubToPeerSub),
 
 		bindEither(PAIR, PAIR, leftEnd, echoPeer(PAIR, "PAIR")),
