@@ -218,6 +218,31 @@ func waitEvent(t *testing.T, ch <-chan Event, want EventType) Event {
 	}
 }
 
+// waitEvents reads events until it has seen each of want, in any order.
+func waitEvents(t *testing.T, ch <-chan Event, want ...EventType) {
+	t.Helper()
+	missing := map[EventType]int{}
+	for _, w := range want {
+		missing[w]++
+	}
+	timeout := time.After(patience)
+	var seen []string
+	for len(missing) > 0 {
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				t.Fatalf("monitor closed waiting for %v; saw %q", want, seen)
+			}
+			seen = append(seen, e.String())
+			if missing[e.Type]--; missing[e.Type] <= 0 {
+				delete(missing, e.Type)
+			}
+		case <-timeout:
+			t.Fatalf("no %v events; saw %q", want, seen)
+		}
+	}
+}
+
 // numPipes is how many peers the socket's pattern has now (a connect that
 // is not IMMEDIATE counts from Connect on; an accepted connection from its
 // handshake).
