@@ -161,8 +161,7 @@ func TestOpenRejectsTampered(t *testing.T) {
 
 // sealRaw boxes any payload, flags octet included, as a client would.
 func sealRaw(c *cipher, nonce uint64, payload []byte) []byte {
-	out := append([]byte(messageHeader), binary.BigEndian.AppendUint64(nil, nonce)...)
-	return box.SealAfterPrecomputation(out, payload, shortNonce(messageClientPrefix, nonce), c.key)
+	return sealFrom(messageClientPrefix, c.key, nonce, payload)
 }
 
 // RFC 26: "Bits 7-1: Reserved ... MUST be zero" (libzmq uses bit 1 for

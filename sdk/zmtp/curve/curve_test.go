@@ -328,8 +328,8 @@ func serverHandshake(t *testing.T, srv Server, hello []byte, build func(cs *clie
 	return scripted(t, srv, false, script...)
 }
 
-// initiateWith makes an INITIATE from the vectors, changed by edit.
-func (cs *clientSteps) initiate(edit func(in *initiate)) []byte {
+// initiateBody makes an INITIATE body from the vectors, changed by edit.
+func (cs *clientSteps) initiateBody(edit func(in *initiate)) []byte {
 	in := &initiate{
 		cookie: cs.cookie, nonce: 2, key: cs.k.session,
 		public: &cs.k.C, vouchNonce: vecVouchNonce, vouchKey: cs.k.vouch,
@@ -338,7 +338,12 @@ func (cs *clientSteps) initiate(edit func(in *initiate)) []byte {
 	if edit != nil {
 		edit(in)
 	}
-	return mechtest.CommandFrame(CmdInitiate, appendInitiate(nil, in))
+	return appendInitiate(nil, in)
+}
+
+// initiate is initiateBody's command frame.
+func (cs *clientSteps) initiate(edit func(in *initiate)) []byte {
+	return mechtest.CommandFrame(CmdInitiate, cs.initiateBody(edit))
 }
 
 // RFC 26: "The server SHALL validate all fields and SHALL reject and

@@ -3,6 +3,7 @@ package curve
 import (
 	"bytes"
 	"encoding/hex"
+	"sync"
 	"testing"
 
 	"github.com/zeroplug/zeroplug/sdk/zmtp"
@@ -66,15 +67,6 @@ func unhex(tb testing.TB, s string) []byte {
 	return b
 }
 
-func mustKey(tb testing.TB, s string) Key {
-	tb.Helper()
-	k, err := ParseKey(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return k
-}
-
 func keyOf(b []byte) Key {
 	var k Key
 	copy(k[:], b)
@@ -101,26 +93,47 @@ type vectorKeys struct {
 	vouch              *[32]byte // DH(c, S') = DH(s', C)
 }
 
+// newVectorKeys returns the vectors' keys, computed once: the fuzz targets
+// call it on every input.
 func newVectorKeys(tb testing.TB) *vectorKeys {
-	k := &vectorKeys{
-		S: mustKey(tb, vecServerPublic), s: mustKey(tb, vecServerSecret),
-		C: mustKey(tb, vecClientPublic), c: mustKey(tb, vecClientSecret),
-		cnSecret: keyOf(vecClientTransientSecret), snSecret: keyOf(vecServerTransientSecret),
-	}
-	k.cnPublic = PublicFromSecret(k.cnSecret)
-	k.snPublic = PublicFromSecret(k.snSecret)
-	var err error
-	if k.hello, err = sharedKey(&k.S, &k.cnSecret); err != nil {
-		tb.Fatal(err)
-	}
-	if k.session, err = sharedKey(&k.snPublic, &k.cnSecret); err != nil {
-		tb.Fatal(err)
-	}
-	if k.vouch, err = sharedKey(&k.snPublic, &k.c); err != nil {
+	tb.Helper()
+	k, err := vectorKeysOnce()
+	if err != nil {
 		tb.Fatal(err)
 	}
 	return k
 }
+
+var vectorKeysOnce = sync.OnceValues(func() (*vectorKeys, error) {
+	var err error
+	key := func(s string) Key {
+		k, e := ParseKey(s)
+		if e != nil && err == nil {
+			err = e
+		}
+		return k
+	}
+	k := &vectorKeys{
+		S: key(vecServerPublic), s: key(vecServerSecret),
+		C: key(vecClientPublic), c: key(vecClientSecret),
+		cnSecret: keyOf(vecClientTransientSecret), snSecret: keyOf(vecServerTransientSecret),
+	}
+	if err != nil {
+		return nil, err
+	}
+	k.cnPublic = PublicFromSecret(k.cnSecret)
+	k.snPublic = PublicFromSecret(k.snSecret)
+	if k.hello, err = sharedKey(&k.S, &k.cnSecret); err != nil {
+		return nil, err
+	}
+	if k.session, err = sharedKey(&k.snPublic, &k.cnSecret); err != nil {
+		return nil, err
+	}
+	if k.vouch, err = sharedKey(&k.snPublic, &k.c); err != nil {
+		return nil, err
+	}
+	return k, nil
+})
 
 // RFC 26: the key pairs of zmq_curve(7) belong together, and the transient
 // public keys are those libsodium derives.
