@@ -368,3 +368,41 @@ func TestPluginRunByHand(t *testing.T) {
 		t.Errorf("--version: %v\n%s", err, out)
 	}
 }
+
+// Closing the Host ends every goroutine it started, go-plugin's and gRPC's
+// included.
+func TestCloseLeavesNoGoroutine(t *testing.T) {
+	bin := buildUnixalt(t, t.TempDir())
+	t.Setenv("ZEROPLUG_UNIXALT_DIR", t.TempDir())
+	before := runtime.NumGoroutine()
+	h := New(Config{TempDir: t.TempDir()})
+	p, err := h.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := p.Listen(ctx, sdk.Endpoint{Scheme: "unixalt", Address: "g"}, sdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.Dial(ctx, l.Endpoint(), sdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	s.Close()
+	l.Close()
+	h.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines before, %d after Close:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
