@@ -24,8 +24,9 @@ func Proxy(frontend, backend, capture *Socket) error {
 
 // ProxySteerable is Proxy controlled through a socket, as libzmq's
 // zmq_proxy_steerable: the commands PAUSE, RESUME and TERMINATE, and
-// STATISTICS, answered with eight 8-byte counters (see ProxyStats). It
-// returns nil on TERMINATE.
+// STATISTICS, answered with eight 8-byte counters (see ProxyStats). A REP
+// control socket gets an empty reply to every other command, as in
+// libzmq, so that it can take the next. It returns nil on TERMINATE.
 func ProxySteerable(frontend, backend, capture, control *Socket) error {
 	px := &proxy{capture: capture, resume: make(chan struct{})}
 	close(px.resume)
@@ -117,6 +118,18 @@ func (px *proxy) forward(ctx context.Context, from, to *Socket, in, inBytes, out
 }
 
 func (px *proxy) steer(ctx context.Context, control *Socket) error {
+	// A REP control socket must answer every command before it can take
+	// the next: libzmq's proxy replies with an empty message to all but
+	// STATISTICS, which has its own reply.
+	ack := func() error { return nil }
+	if control.Type() == REP {
+		ack = func() error {
+			if err := control.SendContext(ctx, []byte{}); err != nil && ctx.Err() == nil {
+				return err
+			}
+			return nil
+		}
+	}
 	for {
 		frames, err := control.RecvContext(ctx)
 		if err != nil {
@@ -125,7 +138,13 @@ func (px *proxy) steer(ctx context.Context, control *Socket) error {
 			}
 			return err
 		}
-		switch string(frames[0]) {
+		cmd := string(frames[0])
+		if cmd != "STATISTICS" {
+			if err := ack(); err != nil {
+				return err
+			}
+		}
+		switch cmd {
 		case "PAUSE":
 			px.mu.Lock()
 			select {
