@@ -94,6 +94,9 @@ func (px *proxy) forward(ctx context.Context, from, to *Socket, in, inBytes, out
 		if errors.Is(err, ErrNotSupported) {
 			return nil
 		}
+		if errors.Is(err, ErrAgain) {
+			continue // RCVTIMEO: libzmq's proxy polls, and waits for ever
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -132,6 +135,9 @@ func (px *proxy) steer(ctx context.Context, control *Socket) error {
 	}
 	for {
 		frames, err := control.RecvContext(ctx)
+		if errors.Is(err, ErrAgain) {
+			continue // RCVTIMEO, as in forward
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
