@@ -30,9 +30,23 @@ func Proxy(frontend, backend, capture *Socket) error {
 func ProxySteerable(frontend, backend, capture, control *Socket) error {
 	px := &proxy{capture: capture, resume: make(chan struct{})}
 	close(px.resume)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	var wg sync.WaitGroup
+	// Either socket closing ends the proxy, also when no direction is
+	// receiving from it to notice (a PUSH backend, say): the directions
+	// then see ctx done, and the proxy returns ErrClosed.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-frontend.closing:
+		case <-backend.closing:
+		case <-ctx.Done():
+			return
+		}
+		cancel(ErrClosed)
+	}()
 	errs := make(chan error, 3)
 	run := func(from, to *Socket, in, inBytes, out, outBytes *atomic.Uint64) {
 		defer wg.Done()
@@ -56,7 +70,10 @@ func ProxySteerable(frontend, backend, capture, control *Socket) error {
 			break
 		}
 	}
-	cancel()
+	if err == nil && errors.Is(context.Cause(ctx), ErrClosed) {
+		err = ErrClosed
+	}
+	cancel(nil)
 	wg.Wait()
 	if errors.Is(err, errTerminate) {
 		return nil
