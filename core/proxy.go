@@ -99,12 +99,7 @@ type proxy struct {
 
 func (px *proxy) forward(ctx context.Context, from, to *Socket, in, inBytes, out, outBytes *atomic.Uint64) error {
 	for {
-		px.mu.Lock()
-		gate := px.resume
-		px.mu.Unlock()
-		select {
-		case <-gate:
-		case <-ctx.Done():
+		if !px.running(ctx) {
 			return nil
 		}
 		m, err := from.RecvMsg(ctx, false)
@@ -123,6 +118,11 @@ func (px *proxy) forward(ctx context.Context, from, to *Socket, in, inBytes, out
 		n := uint64(msgBytes(m.Frames))
 		in.Add(1)
 		inBytes.Add(n)
+		// A PAUSE may have come while this direction waited in RecvMsg:
+		// hold the message until RESUME rather than let it slip through.
+		if !px.running(ctx) {
+			return nil
+		}
 		if px.capture != nil {
 			px.capture.TrySend(m.Frames...)
 		}
@@ -134,6 +134,19 @@ func (px *proxy) forward(ctx context.Context, from, to *Socket, in, inBytes, out
 		}
 		out.Add(1)
 		outBytes.Add(n)
+	}
+}
+
+// running waits while the proxy is paused; false means ctx is done.
+func (px *proxy) running(ctx context.Context) bool {
+	px.mu.Lock()
+	gate := px.resume
+	px.mu.Unlock()
+	select {
+	case <-gate:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
