@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/zeroplug/zeroplug/sdk"
 	"github.com/zeroplug/zeroplug/sdk/examples/unixalt"
 	"github.com/zeroplug/zeroplug/sdk/internal/fdpass"
@@ -364,4 +366,48 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// A plugin's log lines reach the host's logger, under the plugin's file
+// name, at their own level; the plugin writes only what the host keeps.
+func TestPluginLogs(t *testing.T) {
+	bin := buildUnixalt(t, t.TempDir())
+	t.Setenv("ZEROPLUG_UNIXALT_DIR", t.TempDir())
+	var logged lockedBuffer
+	h := New(Config{TempDir: t.TempDir(), Logger: hclog.New(&hclog.LoggerOptions{Name: "host", Output: &logged, Level: hclog.Debug})})
+	defer h.Close()
+	p, err := h.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := p.Listen(context.Background(), sdk.Endpoint{Scheme: "unixalt", Address: "logs"}, sdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logged.String(), "[DEBUG] host.zeroplug-transport-unixalt: listening: @module=unixalt endpoint=unixalt://logs handed_over=true") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the plugin's debug line is not in the host's log:\n%s", logged.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// lockedBuffer is a log output that tests read while loggers write.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
