@@ -79,7 +79,7 @@ func (cl Client) Handshake(c *zmtp.CommandConn, local zmtp.Metadata) (*zmtp.Sess
 		return nil, err
 	}
 	defer clear(helloKey[:])
-	if err := c.Send(CmdHello, appendHello(make([]byte, 0, helloSize+box16), &cnPublic, helloKey, 1)); err != nil {
+	if err := c.Send(CmdHello, appendHello(make([]byte, 0, helloSize), &cnPublic, helloKey, 1)); err != nil {
 		return nil, err
 	}
 
@@ -127,9 +127,6 @@ func (cl Client) Handshake(c *zmtp.CommandConn, local zmtp.Metadata) (*zmtp.Sess
 	}
 	return &zmtp.Session{Peer: peer, Cipher: newCipher(key, false, 3, readyNonce)}, nil
 }
-
-// box16 is room for a box's authenticator.
-const box16 = 16
 
 // Server is the CURVE server side: ZMQ_CURVE_SERVER with
 // ZMQ_CURVE_SECRETKEY.
@@ -237,7 +234,7 @@ func (s Server) Handshake(c *zmtp.CommandConn, local zmtp.Metadata) (*zmtp.Sessi
 	// The server's short nonces count from 1: READY 1, then the
 	// messages.
 	md := local.Append(nil)
-	if err := c.Send(zmtp.CmdReady, appendReady(make([]byte, 0, 8+box16+len(md)), in.key, 1, md)); err != nil {
+	if err := c.Send(zmtp.CmdReady, appendReady(make([]byte, 0, readyMinSize+len(md)), in.key, 1, md)); err != nil {
 		return nil, err
 	}
 	return &zmtp.Session{
