@@ -57,10 +57,12 @@ type pipe struct {
 
 // newPipe returns a pipe for a connection: both queues are the socket's.
 func newPipe(s *Socket, endpoint string) *pipe {
+	// Under s.mu (options): SetOption may change them meanwhile.
+	o := s.options()
 	p := &pipe{
 		sock:       s,
-		in:         newQueue(s.opts.recvHWM),
-		out:        newQueue(s.opts.sendHWM),
+		in:         newQueue(o.recvHWM),
+		out:        newQueue(o.sendHWM),
 		writerWake: make(chan struct{}, 1),
 		readerWake: make(chan struct{}, 1),
 		endpoint:   endpoint,
