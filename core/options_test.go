@@ -454,3 +454,42 @@ func TestTrySendTryRecv(t *testing.T) {
 		}
 	})
 }
+
+// TestSetOptionWhileConnecting: SetOption may be called while connections
+// come and go; each new connection takes the options of its moment (run
+// with -race).
+func TestSetOptionWhileConnecting(t *testing.T) {
+	eachStreamTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		pull := e.bound(PULL, tr.endpoint())
+		push := e.socket(PUSH)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := 1; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				pull.SetOption(RecvHWM(1000+i%10), SendHWM(1000+i%10))
+				push.SetOption(SendHWM(1000+i%10), RecvHWM(1000+i%10))
+			}
+		}()
+		for i := 0; i < 5; i++ {
+			ep := pull.LastEndpoint()
+			if err := push.Connect(ep); err != nil {
+				t.Fatal(err)
+			}
+			mustSend(t, push, "x")
+			mustRecv(t, pull)
+			if err := push.Disconnect(ep); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, func() bool { return numPipes(pull) == 0 }, "the connection to end")
+		}
+		close(stop)
+		<-done
+	})
+}
