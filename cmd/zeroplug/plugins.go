@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/zeroplug/zeroplug/sdk/pluginhost"
+)
+
+const pluginsHelp = `Usage: zeroplug plugins [--path DIR]... [--manifest FILE] [--timeout D]
+
+plugins lists the transport plugins a program would find: every file named
+zeroplug-transport-<scheme> in the plugin directories, by file name, with its path and
+sha256. It starts each one, checks that it completes the plugin handshake, prints the
+schemes it serves and its version, and stops it.
+
+The directories, in the order a bind or connect searches them: those of --path, those
+of $ZEROPLUG_PLUGIN_PATH (colon-separated), ~/.zeroplug/plugins, and the directory of
+the running program. Of two files with one name, the first found is used, and listed.
+
+Flags:
+  --path DIR       search DIR first; repeat for several.
+  --manifest FILE  check every plugin against FILE, a manifest of sha256 sums (the
+                   output of sha256sum), as a program with that manifest would:
+                   a plugin not listed, or whose sum differs, fails. Without it,
+                   $ZEROPLUG_PLUGIN_MANIFEST names the manifest, if set.
+  --timeout D      how long a plugin may take to start (default 20s).
+  -h, --help       print this text.
+
+Exit status: 0 when every plugin found starts (also when none is found), 1 when one
+fails, 2 for a usage error.
+
+A manifest pinning the plugins found in a directory:
+  cd ~/.zeroplug/plugins && sha256sum zeroplug-transport-* > SHA256SUMS
+`
+
+func init() { commandHelp["plugins"] = pluginsHelp }
+
+// runPlugins is `zeroplug plugins`.
+func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("plugins")
+	var paths listFlag
+	fs.Var(&paths, "path", "")
+	manifest := fs.String("manifest", "", "")
+	timeout := fs.Duration("timeout", 20*time.Second, "")
+	rest, err := parseArgs(fs, args)
+	switch {
+	case errors.Is(err, errHelp):
+		fmt.Fprint(stdout, pluginsHelp)
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "zeroplug plugins: %v\nRun 'zeroplug plugins --help' for usage.\n", err)
+		return exitUsage
+	case len(rest) > 0:
+		fmt.Fprintf(stderr, "zeroplug plugins: unexpected argument %q\nRun 'zeroplug plugins --help' for usage.\n", rest[0])
+		return exitUsage
+	}
+
+	h := pluginhost.New(pluginhost.Config{
+		Dirs:         paths,
+		Manifest:     *manifest,
+		StartTimeout: *timeout,
+		Logger:       hclog.New(&hclog.LoggerOptions{Name: "zeroplug", Output: stderr, Level: hclog.Warn}),
+	})
+	defer h.Close()
+	dirs := h.Dirs()
+	found := pluginhost.Discover(dirs)
+	fmt.Fprintf(stdout, "directories searched: %s\n", strings.Join(dirs, ", "))
+	if len(found) == 0 {
+		fmt.Fprintln(stdout, "no plugins found")
+		return exitOK
+	}
+
+	// Check every plugin at once; print them in order.
+	reports := make([]string, len(found))
+	failed := make([]bool, len(found))
+	var wg sync.WaitGroup
+	for i, f := range found {
+		wg.Go(func() { reports[i], failed[i] = checkPlugin(ctx, h, f, *timeout) })
+	}
+	wg.Wait()
+	status, nfailed := exitOK, 0
+	for i := range found {
+		fmt.Fprint(stdout, reports[i])
+		if failed[i] {
+			status = exitError
+			nfailed++
+		}
+	}
+	fmt.Fprintf(stdout, "%d plugins, %d failed\n", len(found), nfailed)
+	return status
+}
+
+// checkPlugin starts one plugin and describes it; true if it failed.
+func checkPlugin(ctx context.Context, h *pluginhost.Host, f pluginhost.Found, timeout time.Duration) (string, bool) {
+	var b strings.Builder
+	sum := "(unreadable)"
+	if s, err := pluginhost.Checksum(f.Path); err == nil {
+		sum = fmt.Sprintf("%x", s)
+	}
+	path := f.Path
+	if f.Real != f.Path {
+		path += " -> " + f.Real
+	}
+	p, err := h.Open(f.Path)
+	var info pluginhost.Info
+	if err == nil {
+		sctx, cancel := context.WithTimeout(ctx, timeout)
+		info, err = p.Start(sctx)
+		cancel()
+		p.Stop()
+	}
+	if err != nil {
+		fmt.Fprintf(&b, "%s  FAILED: %v\n", f.Name, err)
+	} else {
+		fmt.Fprintf(&b, "%s  ok\n", f.Name)
+	}
+	fmt.Fprintf(&b, "  path     %s\n", path)
+	fmt.Fprintf(&b, "  sha256   %s\n", sum)
+	if err == nil {
+		fmt.Fprintf(&b, "  schemes  %s\n", strings.Join(info.Schemes, " "))
+		fmt.Fprintf(&b, "  version  %s %s, driver interface %d, %s\n", info.Name, info.Version, info.DriverVersion, info.GoVersion)
+		fmt.Fprintf(&b, "  started  in %v (pid %d)\n", info.StartTime.Round(10*time.Microsecond), info.Pid)
+	}
+	return b.String(), err != nil
+}
