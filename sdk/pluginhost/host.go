@@ -224,7 +224,7 @@ func (h *Host) loadManifest() (Manifest, string, error) {
 
 // crashed reports a process that ended without being stopped.
 func (h *Host) crashed(p *Plugin, pr *process) {
-	status := pr.status()
+	status := pr.exitStatus()
 	h.log.Error("transport plugin exited; connections made through it keep working, the next bind or connect restarts it",
 		"plugin", p.found.Name, "pid", pr.info.Pid, "schemes", strings.Join(pr.info.Schemes, ","), "status", status)
 	if h.cfg.OnExit != nil {

@@ -85,11 +85,11 @@ func startInProcess(p *Plugin, d sdk.Driver) (*process, error) {
 	}
 	pr := &process{
 		plat: plat{
-			name:   p.found.Name,
-			rpc:    rc,
-			fds:    fdpass.NewReceiver(hostEnd),
-			kill:   kill,
-			status: func() string { return "stopped" },
+			name:       p.found.Name,
+			rpc:        rc,
+			fds:        fdpass.NewReceiver(hostEnd),
+			kill:       kill,
+			exitStatus: func() string { return "stopped" },
 		},
 		exited:  exited,
 		cleaned: make(chan struct{}),

@@ -295,5 +295,5 @@ func (pr *process) stop() {
 }
 
 func (pr *process) exitError(p *Plugin) error {
-	return fmt.Errorf("%w: %s (pid %d): %s", ErrExited, p.found.Name, pr.info.Pid, pr.status())
+	return fmt.Errorf("%w: %s (pid %d): %s", ErrExited, p.found.Name, pr.info.Pid, pr.exitStatus())
 }

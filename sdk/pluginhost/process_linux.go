@@ -27,12 +27,12 @@ import (
 
 // plat is the Linux part of a process.
 type plat struct {
-	name    string // the plugin's file name, for errors
-	rpc     pb.TransportClient
-	fds     *fdpass.Receiver
-	kill    func()        // stops the process; returns once it has ended
-	release func()        // frees what is left once it has ended
-	status  func() string // how it ended
+	name       string // the plugin's file name, for errors
+	rpc        pb.TransportClient
+	fds        *fdpass.Receiver
+	kill       func()        // stops the process; returns once it has ended
+	release    func()        // frees what is left once it has ended
+	exitStatus func() string // how it ended
 }
 
 // cleanup releases what an ended process left: the descriptor channel, the
@@ -142,7 +142,7 @@ func (h *Host) startProcess(p *Plugin) (*process, error) {
 			rpc:  rc,
 			fds:  fdpass.NewReceiver(hostEnd),
 			kill: kill,
-			status: func() string {
+			exitStatus: func() string {
 				if st := cmd.ProcessState; st != nil {
 					return st.String()
 				}
@@ -188,7 +188,7 @@ func logLevel(l hclog.Logger) string {
 	return "info"
 }
 
-// call turns a failed RPC into the error the caller should see: the
+// callError turns a failed RPC into the error the caller should see: the
 // context's own when it ended, ErrExited when the plugin died under the
 // call.
 func (pr *process) callError(ctx context.Context, op string, err error) error {
@@ -203,7 +203,7 @@ func (pr *process) callError(ctx context.Context, op string, err error) error {
 		}
 	}
 	if !pr.alive() {
-		return fmt.Errorf("%w: %s (pid %d) during %s: %s", ErrExited, pr.name, pr.info.Pid, op, pr.status())
+		return fmt.Errorf("%w: %s (pid %d) during %s: %s", ErrExited, pr.name, pr.info.Pid, op, pr.exitStatus())
 	}
 	return fmt.Errorf("zeroplug: transport plugin %s: %s: %w", pr.name, op, err)
 }

@@ -13,7 +13,7 @@ import (
 // plat is empty where plugins cannot run.
 type plat struct {
 	kill, release func()
-	status        func() string
+	exitStatus    func() string
 }
 
 func (pr *process) cleanup() {}
