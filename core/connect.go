@@ -246,11 +246,11 @@ func (ss *session) run() {
 		if o.reconnectIvl > 0 {
 			pause += rand.N(o.reconnectIvl)
 		}
-		if err != nil {
-			s.event(Event{Type: EventConnectRetried, Endpoint: ss.endpoint, Interval: pause})
-			if o.reconnectIvlMax > ivl {
-				ivl = min(2*ivl, o.reconnectIvlMax)
-			}
+		// libzmq reports every reconnect it schedules, after a lost
+		// connection as after a failed attempt; only failures back off.
+		s.event(Event{Type: EventConnectRetried, Endpoint: ss.endpoint, Interval: pause})
+		if err != nil && o.reconnectIvlMax > ivl {
+			ivl = min(2*ivl, o.reconnectIvlMax)
 		}
 		t := time.NewTimer(pause)
 		select {
