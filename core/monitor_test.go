@@ -163,3 +163,29 @@ func TestMonitorMask(t *testing.T) {
 		t.Fatal("monitor of a closed socket delivered an event")
 	}
 }
+
+// TestMonitorRetriedAfterDisconnect: a connection lost is retried after
+// RECONNECT_IVL, and CONNECT_RETRIED says so, with the pause, before the
+// new connection: libzmq's monitor reports every reconnect it schedules,
+// not only those after a failed attempt.
+func TestMonitorRetriedAfterDisconnect(t *testing.T) {
+	eachStreamTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		// The server drops the connection (a frame over MAXMSGSIZE) and
+		// goes on listening, so the next attempt succeeds at once.
+		server := e.bound(PULL, tr.endpoint(), MaxMsgSize(10))
+		client := e.socket(PUSH)
+		mon := client.Monitor(EventAll)
+		if err := client.Connect(server.LastEndpoint()); err != nil {
+			t.Fatal(err)
+		}
+		waitEvent(t, mon, EventHandshakeSucceeded)
+		mustSend(t, client, "more than ten bytes")
+		waitEvent(t, mon, EventDisconnected)
+		ev := waitAnyEvent(t, mon, EventConnectRetried, EventConnected)
+		if ev.Type != EventConnectRetried || ev.Interval < fastReconnect {
+			t.Fatalf("after DISCONNECTED: %v, want CONNECT_RETRIED with a pause of RECONNECT_IVL or more", ev)
+		}
+		waitEvent(t, mon, EventConnected)
+	})
+}
