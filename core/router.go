@@ -52,6 +52,12 @@ func (r *router) identify(p *pipe, id []byte) {
 		}
 		old.id = r.generateID()
 		r.byID[string(old.id)] = old
+		// libzmq then terminates the old peer's pipe: close its
+		// connection (kick), rather than let it go on under a made-up
+		// id. An inproc pipe has no connection to close.
+		if k := old.kick.Load(); k != nil {
+			(*k)()
+		}
 	}
 	p.id = id
 	r.byID[string(id)] = p
