@@ -85,6 +85,7 @@ func RunBinary(t *testing.T, path string, cfg transporttest.Config) {
 	}
 	tmp := t.TempDir()
 	h := pluginhost.New(pluginhost.Config{Logger: testLogger(t), TempDir: tmp})
+	defer h.Close()
 	p, err := h.Open(path)
 	if err != nil {
 		t.Fatal(err)
