@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/zeroplug/zeroplug/sdk"
+	"github.com/zeroplug/zeroplug/sdk/zmtp/zap"
 )
 
 // Context owns sockets, the inproc namespace they share and the transport
@@ -20,6 +21,7 @@ type Context struct {
 	drivers *registry
 	plugins pluginConfig
 	log     hclog.Logger
+	auth    zap.Authenticator // WithAuthenticator's, or nil
 }
 
 // ContextOption configures a Context.

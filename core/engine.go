@@ -80,7 +80,11 @@ func (e *engine) handshake(o *options) (*zmtp.Peer, error) {
 		// libzmq sends Identity from these types only, empty when unset.
 		md = append(md, zmtp.Property{Name: "Identity", Value: o.routingID})
 	}
-	peer, err := zmtp.Handshake(e.enc, e.dec, zmtp.Config{SocketType: e.s.typ.String(), Metadata: md})
+	mech, err := e.s.mechanism(o, e.conn)
+	if err != nil {
+		return nil, err
+	}
+	peer, err := zmtp.Handshake(e.enc, e.dec, zmtp.Config{Mechanism: mech, SocketType: e.s.typ.String(), Metadata: md})
 	if err != nil {
 		return nil, err
 	}

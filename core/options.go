@@ -34,6 +34,7 @@ type options struct {
 	conflate            bool
 	transport           sdk.Options
 	initialSubscription []string
+	security            security
 }
 
 func defaultOptions() options {

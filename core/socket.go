@@ -74,6 +74,9 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 			return nil, err
 		}
 	}
+	if err := s.opts.ensureCurveKeys(); err != nil {
+		return nil, err
+	}
 	s.storeTimeouts()
 	s.fq.init(s.notifyReadable)
 	pat, err := newPattern(s)
@@ -116,6 +119,9 @@ func (s *Socket) SetOption(opts ...Option) error {
 	}
 	if o.conflate != s.opts.conflate {
 		return fmt.Errorf("%w: CONFLATE is set when the socket is made (NewSocket)", ErrInvalid)
+	}
+	if err := o.ensureCurveKeys(); err != nil {
+		return err
 	}
 	s.opts = o
 	s.storeTimeouts()
