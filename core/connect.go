@@ -33,6 +33,12 @@ type session struct {
 	endpoint string
 	ctx      context.Context
 	cancel   context.CancelFunc
+
+	// pipe outlives the session's connections (nil with IMMEDIATE, or for
+	// STREAM); refused says the pattern would not take it (a PAIR that
+	// has its peer), and the session then does nothing.
+	pipe    *pipe
+	refused bool
 }
 
 // Bind listens on an endpoint: "tcp://*:5555", "tcp://127.0.0.1:*",
@@ -166,10 +172,25 @@ func (s *Socket) Connect(endpoint string) error {
 	}
 	ss := &session{s: s, d: d, ep: ep, endpoint: endpoint}
 	ss.ctx, ss.cancel = context.WithCancel(context.Background())
+	if o := s.options(); !o.immediate && s.typ != STREAM {
+		// libzmq's default: the pipe exists from Connect on, so that
+		// messages, even a TrySend's, queue for a peer not there yet.
+		ss.pipe = newPipe(s, endpoint)
+		if !s.addPipe(ss.pipe) {
+			if s.isClosed() {
+				ss.cancel()
+				return ErrClosed
+			}
+			ss.pipe, ss.refused = nil, true
+		}
+	}
 	s.mu.Lock()
 	if s.isClosed() {
 		s.mu.Unlock()
 		ss.cancel()
+		if ss.pipe != nil {
+			s.removePipe(ss.pipe)
+		}
 		return ErrClosed
 	}
 	s.connects[endpoint] = append(s.connects[endpoint], ss)
@@ -195,6 +216,11 @@ func (s *Socket) Disconnect(endpoint string) error {
 	}
 	for _, ss := range list {
 		ss.cancel()
+		// Detach the pipe now, not when the session's goroutine gets to
+		// it: nothing sent after Disconnect returns may go there.
+		if ss.pipe != nil {
+			s.removePipe(ss.pipe)
+		}
 	}
 	return nil
 }
@@ -203,14 +229,11 @@ func (ss *session) run() {
 	s := ss.s
 	defer s.wg.Done()
 	o := s.options()
-	var p *pipe
-	if !o.immediate && s.typ != STREAM {
-		// libzmq's default: the pipe exists from Connect on, so messages
-		// queue for a peer that is not there yet.
-		p = newPipe(s, ss.endpoint)
-		if !s.addPipe(p) {
-			return
-		}
+	if ss.refused {
+		return
+	}
+	p := ss.pipe // attached by Connect
+	if p != nil {
 		defer s.removePipe(p)
 	}
 	ivl := o.reconnectIvl
