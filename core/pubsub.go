@@ -119,7 +119,7 @@ func (x *pub) writable() bool { return true }
 func (x *pub) close()         {}
 
 // sub is RFC 29's SUB and, with xsub set, libzmq's XSUB. It sends its
-// subscriptions to every publisher, again on each new connection, and
+// subscriptions to every publisher, again on each new connection; a SUB
 // keeps only messages that match one.
 type sub struct {
 	s     *Socket
@@ -227,7 +227,10 @@ func (x *sub) recv(w *wait) (msg, *pipe, error) {
 		if err != nil {
 			return m, p, err
 		}
-		if x.subs.match(m.frame(0)) {
+		// Only SUB filters what it receives: libzmq's XSUB hands the
+		// application everything its publishers send (xsub.cpp turns
+		// options.filter on for SUB alone), which XPUB_MANUAL relies on.
+		if x.xsub || x.subs.match(m.frame(0)) {
 			return m, p, nil
 		}
 	}
