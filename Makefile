@@ -95,12 +95,15 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
 	done <<< "$$targets"
 
-# bench will call the benchmark table tool (zeroplug, zmqpeer, zmq4peer side by side);
-# until then it runs the Go benchmarks.
-bench:
-	$(GO) test -run '^$$' -bench . $(PKGS)
+# bench measures zeroplug, libzmq (zmqpeer) and go-zeromq/zmq4 (zmq4peer) side by side and
+# prints Markdown tables (cmd/benchtable; BENCHFLAGS adds its flags, e.g. -rounds 5 -scale 0.5).
+# The Go benchmarks: go test -run '^$' -bench . ./...
+BENCHFLAGS ?=
+bench: build
+	$(GO) run ./cmd/benchtable -zeroplug $(BIN)/zeroplug -zmqpeer $(BIN)/zmqpeer -zmq4peer $(BIN)/zmq4peer $(BENCHFLAGS)
 
-demo:
+# demo shows PUB/SUB, REQ/REP and PUSH/PULL with bin/zeroplug, and interop with bin/zmqpeer.
+demo: build
 	bash scripts/demo.sh
 
 clean:
