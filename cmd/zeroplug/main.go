@@ -49,6 +49,8 @@ Usage:
       measure throughput or latency, as libzmq's perf tools and zmqpeer
   zeroplug proxy -f SPEC -b SPEC [--capture SPEC] [--control SPEC]
       move messages between a frontend and a backend socket (zmq_proxy_steerable)
+  zeroplug plugins [--path DIR]... [--manifest FILE] [--timeout D]
+      list the transport plugins found, check that each starts (and its sha256)
   zeroplug version
       print the version, the Go toolchain and the transports built in
   zeroplug help [COMMAND]
