@@ -171,7 +171,9 @@ type bencher struct {
 	tmp    string
 	impls  []*impl
 	runs   []runRecord // every run, for the list at the end
-	ran    int         // runs done, for the progress lines
+	// failures of the table being made: "zeroplug thr tcp 16 B: timeout".
+	failures []string
+	ran      int // runs done, for the progress lines
 }
 
 // runRecord is one run as the list at the end shows it.
@@ -300,6 +302,7 @@ func (b *bencher) runOnce(im *impl, mode, transport string, size, count int, key
 	o := b.exec(im.path, args, key)
 	if o.failed != "" {
 		rec.result = o.failed
+		b.failures = append(b.failures, fmt.Sprintf("%s %s %s %d B: `%s`: %s", im.name, mode, transport, size, rec.command, o.failed))
 	} else {
 		rec.result = fmt.Sprintf("%s=%s", key, formatValue(key, o.value))
 	}
@@ -368,8 +371,6 @@ type cell struct {
 	values []float64 // good runs
 	failed []string  // failed runs
 	counts []int     // counts of the measured runs
-	// calibrationFailed: the calibration run failed, so nothing was measured.
-	calibrationFailed bool
 }
 
 // median of the good runs.
@@ -445,8 +446,7 @@ func thousands(n int64) string {
 
 // measure runs every implementation rounds times for one cell, alternating them, and
 // returns their cells in b.impls's order. thr runs get a calibration run first, which
-// sizes the measured runs to about -target; a program whose calibration fails is not
-// given the long runs.
+// sizes the measured runs to about -target. A program stops at its first failure.
 func (b *bencher) measure(mode, transport string, size, fullCount int, key string) []*cell {
 	cells := make([]*cell, len(b.impls))
 	counts := make([]int, len(b.impls))
@@ -463,7 +463,6 @@ func (b *bencher) measure(mode, transport string, size, fullCount int, key strin
 			o := b.runOnce(im, mode, transport, size, pilot, key, false)
 			if o.failed != "" {
 				cells[i].failed = append(cells[i].failed, o.failed)
-				cells[i].calibrationFailed = true
 				continue
 			}
 			counts[i] = min(fullCount, max(pilot, int(o.value*b.target.Seconds())))
@@ -472,7 +471,9 @@ func (b *bencher) measure(mode, transport string, size, fullCount int, key strin
 	for range b.rounds {
 		for i, im := range b.impls {
 			c := cells[i]
-			if c.skip != "" || c.calibrationFailed {
+			// A program that failed or hung once is not run again for this cell: it
+			// would most likely do it again, and a hang costs the whole time limit.
+			if c.skip != "" || len(c.failed) > 0 {
 				continue
 			}
 			o := b.runOnce(im, mode, transport, size, counts[i], key, true)
@@ -513,9 +514,23 @@ func (b *bencher) throughput(w io.Writer) {
 				cells[2].text("msgs_per_s"), ratio(cells[2], cells[0]), strings.Join(counts, " / "))
 		}
 	}
+	b.notes(w, skips)
+}
+
+// notes prints the footnote of the cells not measured and the failures of the table.
+func (b *bencher) notes(w io.Writer, skips []string) {
 	fmt.Fprintln(w)
 	for _, s := range skips {
 		fmt.Fprintf(w, "¹ not measured: %s.\n\n", s)
+	}
+	if len(b.failures) > 0 {
+		fmt.Fprintln(w, "Failures (each program stops at its first failure in a cell):")
+		fmt.Fprintln(w)
+		for _, f := range b.failures {
+			fmt.Fprintf(w, "- %s\n", f)
+		}
+		fmt.Fprintln(w)
+		b.failures = nil
 	}
 }
 
@@ -538,10 +553,7 @@ func (b *bencher) latency(w io.Writer) {
 			cells[0].text("one_way_us"), cells[1].text("one_way_us"), ratio(cells[1], cells[0]),
 			cells[2].text("one_way_us"), ratio(cells[2], cells[0]))
 	}
-	fmt.Fprintln(w)
-	for _, s := range skips {
-		fmt.Fprintf(w, "¹ not measured: %s.\n\n", s)
-	}
+	b.notes(w, skips)
 }
 
 // runList prints every run, so that any number can be reproduced by hand.

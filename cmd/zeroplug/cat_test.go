@@ -325,6 +325,7 @@ func TestCatUsage(t *testing.T) {
 		{"bad bind", []string{"-t", "PULL", "-b", "tcp://256.1.1.1:5555"}, 1, "bind tcp://256.1.1.1:5555"},
 		{"bad scheme", []string{"-t", "PULL", "-c", "nosuch://x"}, 1, "connect nosuch://x"},
 		{"no scheme", []string{"-t", "PULL", "-c", "localhost:5555"}, 1, "connect localhost:5555"},
+		{"no port", []string{"-t", "PUSH", "-c", "tcp://127.0.0.1"}, 1, "connect tcp://127.0.0.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, "", append([]string{"cat"}, tc.args...)...)

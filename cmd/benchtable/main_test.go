@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fake writes a shell script that stands for a benchmark program: body runs with the
+// program's arguments.
+func fake(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The tables from programs that answer at once, one that fails and one that hangs.
+func TestTables(t *testing.T) {
+	dir := t.TempDir()
+	// zmqpeer's arguments: MODE ENDPOINT SIZE COUNT.
+	zmqpeer := fake(t, dir, "zmqpeer", `case $1 in
+thr) echo "mode=thr size=$3 count=$4 seconds=0.1 msgs_per_s=1000000 mbit_per_s=128.0";;
+lat) echo "mode=lat size=$3 roundtrips=$4 seconds=0.1 one_way_us=20.00";;
+esac`)
+	// zeroplug's: bench MODE ENDPOINT --size SIZE --count COUNT. Its tcp thr fails.
+	zeroplug := fake(t, dir, "zeroplug", `case $2-$3 in
+thr-tcp*) echo "zeroplug bench: connect refused" >&2; exit 1;;
+thr*) echo "mode=thr size=$5 count=$7 seconds=0.1 msgs_per_s=500000 mbit_per_s=64.0";;
+lat*) echo "mode=lat size=$5 roundtrips=$7 seconds=0.1 one_way_us=10.00";;
+esac`)
+	// zmq4peer hangs over ipc.
+	zmq4peer := fake(t, dir, "zmq4peer", `case $1-$2 in
+*ipc*) exec sleep 60;;
+thr*) echo "mode=thr size=$3 count=$4 seconds=0.1 msgs_per_s=20000 mbit_per_s=2.5";;
+lat*) echo "mode=lat size=$3 roundtrips=$4 seconds=0.1 one_way_us=40.00";;
+esac`)
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"benchtable", "-zeroplug", zeroplug, "-zmqpeer", zmqpeer, "-zmq4peer", zmq4peer,
+		"-rounds", "3", "-sizes", "16,65536", "-timeout", "1s", "-scale", "0.001"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("status %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	// The list of runs: one line per run.
+	var runs []string
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.Contains(line, "   -> ") {
+			runs = append(runs, line)
+		}
+	}
+	count := func(prefix string) int {
+		n := 0
+		for _, r := range runs {
+			if strings.HasPrefix(r, prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, want := range []string{
+		"- command: `benchtable -zeroplug " + zeroplug,
+		"- machine: ",
+		"libzmq 4.3",
+		"| inproc | 16 | 1,000,000 | 500,000 | 0.50× | n/a¹ | – |",
+		"| ipc | 65536 | 1,000,000 | 500,000 | 0.50× | timeout | – |",
+		"| tcp | 16 | 1,000,000 | error | – | 20,000 | 0.02× |",
+		"¹ not measured: zmq4 inproc",
+		"| tcp | 20.00 | 10.00 | 0.50× | 40.00 | 2.00× |",
+		"| ipc | 20.00 | 10.00 | 0.50× | timeout | – |",
+		"zmqpeer thr tcp://127.0.0.1:",
+		"zeroplug bench lat ipc://",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Counts: 2,000,000 × 0.001 at 16 B; a calibration of 1/20 first.
+	if !strings.Contains(out, "| inproc | 16 | 1,000,000 | 500,000 | 0.50× | n/a¹ | – | 2,000 / 2,000 / – |") {
+		t.Errorf("counts not as expected:\n%s", out)
+	}
+	if n := count("zmqpeer thr inproc://bench 16 100 "); n != 1 {
+		t.Errorf("%d calibration runs of zmqpeer at 16 B over inproc, want 1", n)
+	}
+	// A program that hangs is not run again: one timeout per cell, not four.
+	if n := count("zmq4peer thr ipc://"); n != 2 { // two sizes
+		t.Errorf("zmq4peer thr over ipc ran %d times, want once per size", n)
+	}
+	if n := count("zmq4peer lat ipc://"); n != 1 {
+		t.Errorf("zmq4peer lat over ipc ran %d times, want once", n)
+	}
+	// The programs alternate, round after round (zeroplug's tcp thr failed at once).
+	var order []string
+	for _, line := range runs {
+		if strings.Contains(line, " thr tcp://") && !strings.Contains(line, "calibration") {
+			order = append(order, strings.Fields(line)[0])
+		}
+	}
+	if got, want := strings.Join(order, ","), strings.Repeat("zmqpeer,zmq4peer,", 6); got+"," != want {
+		t.Errorf("measured tcp thr runs in the order %s, want %s", got, want)
+	}
+	// Failures are listed with their command.
+	if !strings.Contains(out, "- zeroplug thr tcp 16 B: `zeroplug bench thr tcp://127.0.0.1:") ||
+		!strings.Contains(out, "connect refused") || !strings.Contains(out, "- zmq4 lat ipc 16 B: `zmq4peer lat ipc://") {
+		t.Errorf("failures not listed:\n%s", out)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", 100000: "100,000"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		values []float64
+		want   float64
+	}{{[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}, {[]float64{7}, 7}} {
+		c := cell{values: tc.values}
+		if got, ok := c.median(); !ok || got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.values, got, tc.want)
+		}
+	}
+	c := cell{failed: []string{"timeout", "timeout"}}
+	if got := c.text("msgs_per_s"); got != "timeout" {
+		t.Errorf("all runs timed out: %q", got)
+	}
+	c = cell{values: []float64{10}, failed: []string{"timeout"}}
+	if got := c.text("msgs_per_s"); got != "10 (1 of 2 runs)" {
+		t.Errorf("one of two runs: %q", got)
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	if got := commandLine([]string{"/tmp/go-build123/b001/exe/benchtable", "-zeroplug", "bin/zeroplug", "-sizes", "16, 256"}); got != "go run ./cmd/benchtable -zeroplug bin/zeroplug -sizes '16, 256'" {
+		t.Errorf("commandLine = %q", got)
+	}
+}
+
+func TestDefaultCount(t *testing.T) {
+	for size, want := range map[int]int{16: 2000000, 256: 1000000, 1024: 500000, 65536: 20000} {
+		if got := defaultCount(size); got != want {
+			t.Errorf("defaultCount(%d) = %d, want %d", size, got, want)
+		}
+	}
+	if a, b := defaultCount(4096), defaultCount(16384); !(a > b && b > 20000 && a < 500000) {
+		t.Errorf("defaultCount(4096) = %d, defaultCount(16384) = %d", a, b)
+	}
+}
