@@ -223,7 +223,9 @@ func (s *Socket) send(ctx context.Context, frames [][]byte, nonblock bool) error
 	if s.isClosed() {
 		return ErrClosed
 	}
-	s.sendMu.Lock()
+	if !lockCall(&s.sendMu, nonblock || s.sendTimeout.Load() == 0) {
+		return ErrAgain
+	}
 	defer s.sendMu.Unlock()
 	w := s.sendWait.reset(s, ctx, nonblock, time.Duration(s.sendTimeout.Load()))
 	defer w.stop()
@@ -265,7 +267,9 @@ func (s *Socket) recv(ctx context.Context, nonblock bool) (Msg, error) {
 	if s.isClosed() {
 		return Msg{}, ErrClosed
 	}
-	s.recvMu.Lock()
+	if !lockCall(&s.recvMu, nonblock || s.recvTimeout.Load() == 0) {
+		return Msg{}, ErrAgain
+	}
 	defer s.recvMu.Unlock()
 	w := s.recvWait.reset(s, ctx, nonblock, time.Duration(s.recvTimeout.Load()))
 	defer w.stop()
@@ -278,6 +282,18 @@ func (s *Socket) recv(ctx context.Context, nonblock bool) (Msg, error) {
 		out.peer = p.peerInfo()
 	}
 	return out, nil
+}
+
+// lockCall takes the one-sender (or one-receiver) lock for a call. A call
+// that must not block only tries: another goroutine's Send or Recv holds
+// the lock for as long as it waits, and waiting behind it would block
+// the non-blocking call for that long (ErrAgain instead).
+func lockCall(mu *sync.Mutex, nonblock bool) bool {
+	if nonblock {
+		return mu.TryLock()
+	}
+	mu.Lock()
+	return true
 }
 
 // wait is how a blocking call waits: for a wake-up, its deadline, its
