@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -492,4 +493,43 @@ func TestSetOptionWhileConnecting(t *testing.T) {
 		close(stop)
 		<-done
 	})
+}
+
+// TestTryCallsDoNotWaitForOthers: TrySend and TryRecv never block, not
+// even behind another goroutine's Send or Recv that is waiting.
+func TestTryCallsDoNotWaitForOthers(t *testing.T) {
+	e := newEnv(t)
+	pull := e.bound(PULL, "inproc://try-others")
+	push := e.socket(PUSH, Immediate(true)) // no peer: Send waits
+	errs := make(chan error, 2)
+	go func() { errs <- push.SendString("waits") }()
+	go func() { _, err := pull.Recv(); errs <- err }()
+	held := func(mu *sync.Mutex) bool {
+		if mu.TryLock() {
+			mu.Unlock()
+			return false
+		}
+		return true
+	}
+	eventually(t, func() bool { return held(&push.sendMu) && held(&pull.recvMu) }, "both calls to wait")
+	for name, try := range map[string]func() error{
+		"TrySend": func() error { return push.TrySend([]byte("x")) },
+		"TryRecv": func() error { _, err := pull.TryRecv(); return err },
+	} {
+		done := make(chan error, 1)
+		go func() { done <- try() }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrAgain) {
+				t.Fatalf("%s: %v, want ErrAgain", name, err)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("%s blocked behind another goroutine's call", name)
+		}
+	}
+	push.Close()
+	pull.Close()
+	for i := 0; i < 2; i++ {
+		<-errs
+	}
 }
