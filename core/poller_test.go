@@ -123,3 +123,43 @@ func TestPollerContext(t *testing.T) {
 		t.Fatalf("Wait: %v, want the context's error", err)
 	}
 }
+
+// TestPollerConcurrentWithCalls: a poller on one goroutine and Send and
+// Recv on another may use a socket at once (sockets are safe for
+// concurrent use; run with -race).
+func TestPollerConcurrentWithCalls(t *testing.T) {
+	e := newEnv(t)
+	rep := e.bound(REP, "inproc://poll-concurrent")
+	req := e.connected(REQ, []string{"inproc://poll-concurrent"})
+	dealer := e.bound(DEALER, "inproc://poll-concurrent-rep")
+	rep2 := e.connected(REP, []string{"inproc://poll-concurrent-rep"})
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p := NewPoller()
+		p.Add(req, PollIn|PollOut)
+		p.Add(rep, PollIn|PollOut)
+		p.Add(rep2, PollIn|PollOut)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			p.Wait(context.Background(), time.Millisecond)
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		mustSend(t, req, "q")
+		mustRecv(t, rep)
+		mustSend(t, rep, "a")
+		mustRecv(t, req)
+		mustSend(t, dealer, "", "q")
+		mustRecv(t, rep2)
+		mustSend(t, rep2, "a")
+		mustRecv(t, dealer)
+	}
+	close(stop)
+	<-done
+}
