@@ -3,9 +3,12 @@ package core
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zeroplug/zeroplug/sdk/zmtp"
 )
 
 // RFC 29 (PUB/SUB) and libzmq's XPUB/XSUB, one test per rule.
@@ -427,4 +430,108 @@ func TestXPUBXSUBProxy(t *testing.T) {
 			}
 		}
 	})
+}
+
+// rawHandshake completes a NULL handshake by hand on c, announcing ZMTP
+// 3.minor and socket type typ, and returns a decoder past the peer's READY.
+func rawHandshake(t *testing.T, c net.Conn, minor byte, typ string) *zmtp.Decoder {
+	t.Helper()
+	g := zmtp.Greeting{Major: 3, Minor: minor, Mechanism: "NULL"}.Marshal()
+	c.Write(append(g[:], readyCommand(typ)...))
+	c.SetReadDeadline(time.Now().Add(patience))
+	defer c.SetReadDeadline(time.Time{})
+	dec := zmtp.NewDecoder(c, 0)
+	if _, err := dec.ReadFull(zmtp.GreetingSize); err != nil {
+		t.Fatalf("peer's greeting: %v", err)
+	}
+	if flags, body, err := dec.Next(); err != nil || flags&zmtp.FlagCommand == 0 || !zmtp.IsCommand(body, zmtp.CmdReady) {
+		t.Fatalf("peer's READY: %#x %q %v", flags, body, err)
+	}
+	return dec
+}
+
+// TestSubscriptionsOnTheWire: RFC 37 (section 3.4.6) says a ZMTP 3.1 peer
+// subscribes with SUBSCRIBE and CANCEL commands, a 3.0 peer with the
+// "\x01topic" and "\x00topic" messages of RFC 29; a PUB takes both, and a
+// SUB speaks to each publisher in its own way.
+func TestSubscriptionsOnTheWire(t *testing.T) {
+	for _, minor := range []byte{0, 1} {
+		t.Run(fmt.Sprintf("zmtp-3.%d", minor), func(t *testing.T) {
+			eachStreamTransport(t, func(t *testing.T, tr transport) {
+				e := newEnv(t)
+				// A raw subscriber to a zeroplug PUB.
+				pub := e.bound(PUB, tr.endpoint())
+				c := rawDial(t, pub.LastEndpoint())
+				dec := rawHandshake(t, c, minor, "SUB")
+				enc := zmtp.NewEncoder(c)
+				if minor == 0 {
+					enc.Frame(0, []byte("\x01a"))
+				} else {
+					enc.Command(zmtp.CmdSubscribe, []byte("a"))
+				}
+				enc.Flush()
+				// Publish until the subscription has arrived (a read
+				// timing out means not yet).
+				deadline := time.Now().Add(patience)
+				for {
+					if time.Now().After(deadline) {
+						t.Fatal("the PUB never sent the subscribed topic")
+					}
+					pub.SendString("b-no")
+					pub.SendString("a-yes")
+					c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+					_, body, err := dec.Next()
+					var ne net.Error
+					if errors.As(err, &ne) && ne.Timeout() {
+						continue
+					}
+					if err != nil {
+						t.Fatalf("raw SUB: %v", err)
+					}
+					if string(body) == "b-no" {
+						t.Fatal("PUB sent an unsubscribed topic")
+					}
+					if string(body) == "a-yes" {
+						break
+					}
+				}
+
+				// A zeroplug SUB to a raw publisher.
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ln.Close()
+				sub := e.connected(SUB, []string{"tcp://" + ln.Addr().String()}, Subscribe("topic"))
+				pc, err := ln.Accept()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer pc.Close()
+				pdec := rawHandshake(t, pc, minor, "PUB")
+				pc.SetReadDeadline(time.Now().Add(patience))
+				flags, body, err := pdec.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if minor == 0 && (flags != 0 || string(body) != "\x01topic") {
+					t.Fatalf("SUB sent %#x %q to a 3.0 PUB, want the message \\x01topic", flags, body)
+				}
+				if minor == 1 && (flags&zmtp.FlagCommand == 0 || string(body) != "\x09SUBSCRIBEtopic") {
+					t.Fatalf("SUB sent %#x %q to a 3.1 PUB, want a SUBSCRIBE command", flags, body)
+				}
+				sub.Unsubscribe("topic")
+				flags, body, err = pdec.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if minor == 0 && (flags != 0 || string(body) != "\x00topic") {
+					t.Fatalf("SUB sent %#x %q to a 3.0 PUB, want the message \\x00topic", flags, body)
+				}
+				if minor == 1 && (flags&zmtp.FlagCommand == 0 || string(body) != "\x06CANCELtopic") {
+					t.Fatalf("SUB sent %#x %q to a 3.1 PUB, want a CANCEL command", flags, body)
+				}
+			})
+		})
+	}
 }
