@@ -124,7 +124,12 @@ func (px *proxy) forward(ctx context.Context, from, to *Socket, in, inBytes, out
 			return nil
 		}
 		if px.capture != nil {
-			px.capture.TrySend(m.Frames...)
+			// libzmq's zmq_proxy sends to the capture socket as it sends
+			// anywhere: blocking, so a capture PUSH without a peer yet
+			// holds the copies until one connects.
+			if err := px.capture.SendContext(ctx, m.Frames...); err != nil && ctx.Err() != nil {
+				return nil
+			}
 		}
 		if err := to.SendContext(ctx, m.Frames...); err != nil {
 			if errors.Is(err, ErrNotSupported) || ctx.Err() != nil {

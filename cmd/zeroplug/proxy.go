@@ -25,7 +25,8 @@ Flags:
   -f SPEC          the frontend socket. Required.
   -b SPEC          the backend socket. Required.
   --capture SPEC   a socket that gets a copy of every message proxied (PUB, PUSH, PAIR,
-                   DEALER...); a copy that cannot go out at once is dropped.
+                   DEALER...), sent as libzmq's zmq_proxy does: a capture socket that
+                   blocks (a PUSH with no peer yet) holds the proxy up until it can send.
   --control SPEC   a socket for commands (REP, PAIR or SUB, usually bound): PAUSE,
                    RESUME, TERMINATE, and STATISTICS, which a REP or PAIR answers with
                    eight 8-byte little-endian counters: frontend messages in, bytes in,
