@@ -228,3 +228,20 @@ func TestContextCloseClosesSockets(t *testing.T) {
 		t.Fatalf("NewSocket on a closed context: %v, want ErrClosed", err)
 	}
 }
+
+// TestSendEmptyMessage: a message has at least one frame (ErrInvalid);
+// one empty frame is a message.
+func TestSendEmptyMessage(t *testing.T) {
+	e := newEnv(t)
+	pull := e.bound(PULL, "inproc://empty")
+	push := e.connected(PUSH, []string{"inproc://empty"})
+	if err := push.Send(); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Send(): %v, want ErrInvalid", err)
+	}
+	if err := push.Send([]byte{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRecv(t, pull); len(got) != 1 || len(got[0]) != 0 {
+		t.Fatalf("got %q", got)
+	}
+}

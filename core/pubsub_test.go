@@ -535,3 +535,94 @@ func TestSubscriptionsOnTheWire(t *testing.T) {
 		})
 	}
 }
+
+// TestXPUBVerboser: with ZMQ_XPUB_VERBOSER an XPUB passes every
+// unsubscription too, not only the last for each topic.
+func TestXPUBVerboser(t *testing.T) {
+	e := newEnv(t)
+	xpub := e.bound(XPUB, "inproc://verboser", XPubVerboser(true))
+	var subs []*Socket
+	for i := 0; i < 2; i++ {
+		sub := e.connected(SUB, []string{"inproc://verboser"}, Subscribe("a"))
+		subs = append(subs, sub)
+		if got := mustRecvString(t, xpub)[0]; got != "\x01a" {
+			t.Fatalf("got %q", got)
+		}
+	}
+	for _, sub := range subs {
+		sub.Unsubscribe("a")
+		if got := mustRecvString(t, xpub)[0]; got != "\x00a" {
+			t.Fatalf("got %q, want every \\x00a", got)
+		}
+	}
+}
+
+// TestXPUBNoDrop: with ZMQ_XPUB_NODROP an XPUB at a subscriber's
+// high-water mark blocks (TrySend: ErrAgain) instead of dropping.
+func TestXPUBNoDrop(t *testing.T) {
+	e := newEnv(t)
+	xpub := e.bound(XPUB, "inproc://nodrop", XPubNoDrop(true), SendHWM(5))
+	sub := e.connected(SUB, []string{"inproc://nodrop"}, Subscribe(""), RecvHWM(5))
+	mustRecv(t, xpub) // the subscription
+	sent := 0
+	for ; sent < 100; sent++ {
+		if err := xpub.TrySend([]byte("x")); err != nil {
+			if !errors.Is(err, ErrAgain) {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if sent != 10 {
+		t.Fatalf("XPUB_NODROP took %d messages, want SNDHWM + RCVHWM = 10", sent)
+	}
+	for i := 0; i < 10; i++ {
+		mustRecv(t, sub)
+	}
+	// Reading on gives the room back (see TestInprocRoomComesBack).
+	if _, err := sub.TryRecv(); !errors.Is(err, ErrAgain) {
+		t.Fatalf("TryRecv: %v", err)
+	}
+	if err := xpub.TrySend([]byte("room again")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInprocRoomComesBack: RFC 29 and 30's high-water marks count the
+// messages waiting, not those the receiver has read: once a receiver has
+// read what was queued, the sender has room again, as in libzmq (whose
+// reader gives credit back every half mark). A PUB then delivers, and a
+// PUSH sends, without the receiver having to call Recv first.
+func TestInprocRoomComesBack(t *testing.T) {
+	t.Run("PUSH", func(t *testing.T) {
+		e := newEnv(t)
+		pull := e.bound(PULL, "inproc://room-push", RecvHWM(5))
+		push := e.connected(PUSH, []string{"inproc://room-push"}, SendHWM(5))
+		if n := fillCount(t, push, 100); n != 10 {
+			t.Fatalf("took %d, want 10", n)
+		}
+		for i := 0; i < 10; i++ {
+			mustRecv(t, pull)
+		}
+		if err := push.TrySend([]byte("after")); err != nil {
+			t.Fatalf("TrySend once the PULL has read everything: %v, want room", err)
+		}
+	})
+	t.Run("PUB", func(t *testing.T) {
+		e := newEnv(t)
+		pub := e.bound(PUB, "inproc://room-pub", SendHWM(5))
+		sub := e.connected(SUB, []string{"inproc://room-pub"}, Subscribe(""), RecvHWM(5))
+		for i := 0; i < 10; i++ {
+			mustSend(t, pub, fmt.Sprint(i))
+		}
+		for i := 0; i < 10; i++ {
+			if got := mustRecvString(t, sub)[0]; got != fmt.Sprint(i) {
+				t.Fatalf("got %q, want %d", got, i)
+			}
+		}
+		mustSend(t, pub, "after")
+		if f, err := recvWithin(sub, time.Second); err != nil || string(f[0]) != "after" {
+			t.Fatalf("SUB got %q, %v: the PUB dropped a message sent once the SUB had read everything", f, err)
+		}
+	})
+}

@@ -502,3 +502,57 @@ func TestROUTERDuplicateRoutingID(t *testing.T) {
 		})
 	}
 }
+
+// TestROUTERAtHWM: at a peer's high-water mark a ROUTER drops what it
+// sends (RFC 28); with ZMQ_ROUTER_MANDATORY it blocks instead, which
+// TrySend reports as ErrAgain, and SNDTIMEO bounds.
+func TestROUTERAtHWM(t *testing.T) {
+	for _, mandatory := range []bool{false, true} {
+		t.Run(fmt.Sprintf("mandatory=%v", mandatory), func(t *testing.T) {
+			e := newEnv(t)
+			router := e.bound(ROUTER, "inproc://router-hwm", RouterMandatory(mandatory), SendHWM(5))
+			d := e.connected(DEALER, []string{"inproc://router-hwm"}, RoutingID([]byte("slow")), RecvHWM(5))
+			sent := 0
+			for ; sent < 100; sent++ {
+				if err := router.TrySend([]byte("slow"), []byte("x")); err != nil {
+					if !mandatory || !errors.Is(err, ErrAgain) {
+						t.Fatalf("TrySend %d: %v", sent, err)
+					}
+					break
+				}
+			}
+			if !mandatory {
+				if sent != 100 {
+					t.Fatalf("sent %d", sent)
+				}
+				got := 0
+				for {
+					if _, err := d.TryRecv(); err != nil {
+						break
+					}
+					got++
+				}
+				if got != 10 {
+					t.Fatalf("DEALER got %d of 100, want SNDHWM + RCVHWM = 10, the rest dropped", got)
+				}
+				return
+			}
+			if sent != 10 {
+				t.Fatalf("mandatory ROUTER took %d messages, want 10", sent)
+			}
+			router.SetOption(SendTimeout(30 * time.Millisecond))
+			if err := router.SendString("slow", "x"); !errors.Is(err, ErrAgain) {
+				t.Fatalf("Send at the mark: %v, want ErrAgain after SNDTIMEO", err)
+			}
+			for i := 0; i < 10; i++ {
+				mustRecv(t, d)
+			}
+			// Reading on gives the room back (see TestInprocRoomComesBack
+			// for room that is not given back until then).
+			if _, err := d.TryRecv(); !errors.Is(err, ErrAgain) {
+				t.Fatalf("TryRecv: %v", err)
+			}
+			mustSend(t, router, "slow", "again")
+		})
+	}
+}

@@ -125,3 +125,18 @@ func TestSTREAMConnects(t *testing.T) {
 		t.Fatalf("STREAM got %q", got)
 	}
 }
+
+// TestSTREAMNotifyOff: with ZMQ_STREAM_NOTIFY off, connections come and
+// go without [id, ""] messages; data still carries the id.
+func TestSTREAMNotifyOff(t *testing.T) {
+	e := newEnv(t)
+	s := e.bound(STREAM, "tcp://127.0.0.1:*", StreamNotify(false))
+	c := rawDial(t, s.LastEndpoint())
+	c.Write([]byte("data"))
+	f := mustRecv(t, s)
+	if len(f) != 2 || len(f[1]) == 0 {
+		t.Fatalf("got %q, want data and no notification", f)
+	}
+	c.Close()
+	expectNothing(t, s, 50*time.Millisecond)
+}
