@@ -252,19 +252,30 @@ func numPipes(s *Socket) int {
 	return len(s.pipes)
 }
 
-// queuedIn is how many received messages wait in the socket's pipes for
-// Recv: those the producers queued and those left in the consumer's batch.
-// Call it from the goroutine that receives, between receives.
+// queuedIn is how many messages have reached the socket's pipes and not
+// yet been credited back to their senders. Before the socket's first Recv
+// that is exactly how many wait for Recv; afterwards it may count some
+// already read (the queue credits them at its consumer's next pop). It
+// uses only the queue's count, to stay out of its layout.
 func queuedIn(s *Socket) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for p := range s.pipes {
 		p.in.mu.Lock()
-		n += len(p.in.items) + len(p.in.batch) - p.in.head
+		n += p.in.count
 		p.in.mu.Unlock()
 	}
 	return n
+}
+
+// readable reports whether a Recv would find a message waiting (a poll:
+// it may be one the pattern then discards).
+func readable(s *Socket) bool {
+	p := NewPoller()
+	p.Add(s, PollIn)
+	got, _ := p.Wait(context.Background(), 0)
+	return len(got) > 0
 }
 
 // rawDial opens a plain connection to a bound tcp or ipc endpoint, closed
