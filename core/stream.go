@@ -108,9 +108,12 @@ func (s *Socket) runRaw(conn net.Conn, endpoint string) {
 	}
 	stop()
 	wg.Wait()
+	// The id goes first: once the application has read the disconnect
+	// notification, a Send to that id must fail (ErrHostUnreachable)
+	// rather than vanish into the dead pipe.
+	s.removePipe(p)
 	if notify {
 		p.in.push(msg{body: []byte{}})
 	}
-	s.removePipe(p)
 	s.connectionEnded(endpoint, conn, nil)
 }
