@@ -259,7 +259,7 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 	if e.sealErr != nil {
 		return e.sealErr
 	}
-	var batch []msg
+	var segs [][]msg
 	var cmds []zmtp.Command
 	for {
 		p.writing.Store(true)
@@ -269,18 +269,21 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 		for _, c := range cmds {
 			e.command(c.Name, c.Body)
 		}
+		got := len(cmds)
 		clear(cmds)
-		batch = p.out.popAll(batch)
-		for i := range batch {
-			e.encode(&batch[i])
-			if e.enc.Len() >= flushSize {
-				if err := e.enc.Flush(); err != nil {
-					return err
+		segs = p.out.popAll(segs)
+		for _, batch := range segs {
+			for i := range batch {
+				e.encode(&batch[i])
+				if e.enc.Len() >= flushSize {
+					if err := e.enc.Flush(); err != nil {
+						return err
+					}
 				}
 			}
+			got += len(batch)
+			clear(batch)
 		}
-		got := len(batch) + len(cmds)
-		clear(batch)
 		if e.sealErr != nil {
 			return e.sealErr
 		}

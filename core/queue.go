@@ -10,17 +10,29 @@ import "sync"
 // one swap under the lock and then works through its batch without locking,
 // and each side wakes the other only on the transitions that matter (empty
 // to not empty, full to not full), never once per message.
+//
+// Messages are kept in segments of at most segLen. A producer running far
+// ahead of its consumer (a high-water mark of 0) fills segment after
+// segment instead of growing one slice, so a deep backlog is never copied,
+// and emptied segments come back for reuse.
 type queue struct {
 	mu      sync.Mutex
-	items   []msg // the producers' side
-	count   int   // messages pushed and not yet credited by the consumer
-	hwm     int   // the high-water mark; 0 means no limit
-	idle    bool  // the consumer found the queue empty and waits for word
-	blocked bool  // a producer found the queue full and waits for word
+	filled  [][]msg // filled segments, oldest first: the producers' side
+	items   []msg   // the segment being filled
+	spare   [][]msg // emptied segments, for the producers to reuse
+	count   int     // messages pushed and not yet credited by the consumer
+	hwm     int     // the high-water mark; 0 means no limit
+	idle    bool    // the consumer found the queue empty and waits for word
+	blocked bool    // a producer found the queue full and waits for word
 
-	// The consumer's batch, touched only by the consumer.
-	batch []msg
-	head  int
+	// The consumer's side, touched only by the consumer: the segment it
+	// reads, the segments it took with it, the ones it has read (given
+	// back at the next refill), and how many messages it has taken since.
+	batch   []msg
+	head    int
+	pending [][]msg
+	used    [][]msg
+	taken   int
 
 	// onReadable is called, outside the lock, when a push ends the
 	// consumer's idleness; onWritable when a full queue gets room.
@@ -28,7 +40,42 @@ type queue struct {
 	onWritable func()
 }
 
+const (
+	segLen   = 1024 // messages in a segment set aside by a producer
+	maxSpare = 4    // emptied segments a queue keeps for reuse
+)
+
 func newQueue(hwm int) *queue { return &queue{hwm: hwm, idle: true} }
+
+// add appends one message to the producers' side; q.mu is held.
+func (q *queue) add(m msg) {
+	if len(q.items) == segLen {
+		// A backlog: its next segment will fill too, so it starts at
+		// full size rather than growing by doubling.
+		q.filled = append(q.filled, q.items)
+		if q.items = q.takeSpare(); q.items == nil {
+			q.items = make([]msg, 0, segLen)
+		}
+	}
+	q.items = append(q.items, m)
+}
+
+func (q *queue) takeSpare() []msg {
+	if n := len(q.spare); n > 0 {
+		s := q.spare[n-1]
+		q.spare[n-1] = nil
+		q.spare = q.spare[:n-1]
+		return s
+	}
+	return nil
+}
+
+// giveBack keeps an emptied (cleared) segment for reuse; q.mu is held.
+func (q *queue) giveBack(s []msg) {
+	if cap(s) > 0 && len(q.spare) < maxSpare {
+		q.spare = append(q.spare, s[:0])
+	}
+}
 
 // push appends m, or reports false when the queue is at its high-water
 // mark; the producer then waits for onWritable and tries again.
@@ -39,7 +86,7 @@ func (q *queue) push(m msg) bool {
 		q.mu.Unlock()
 		return false
 	}
-	q.items = append(q.items, m)
+	q.add(m)
 	q.count++
 	wake := q.idle
 	q.idle = false
@@ -62,7 +109,9 @@ func (q *queue) pushSome(ms []msg) int {
 		q.mu.Unlock()
 		return 0
 	}
-	q.items = append(q.items, ms[:n]...)
+	for i := range ms[:n] {
+		q.add(ms[i])
+	}
 	q.count += n
 	wake := q.idle
 	q.idle = false
@@ -76,32 +125,86 @@ func (q *queue) pushSome(ms []msg) int {
 // pop takes the next message (consumer only). When it reports false the
 // queue is empty and onReadable will be called after the next push.
 func (q *queue) pop() (msg, bool) {
-	if q.head < len(q.batch) || q.refill() {
+	if q.head < len(q.batch) || q.next() {
 		m := q.batch[q.head]
 		q.batch[q.head] = msg{}
 		q.head++
+		q.taken++
+		// Under a high-water mark the producer gets its room back every
+		// half mark read, and when the consumer has read all it took
+		// (libzmq's reader does the same with its low-water mark), not
+		// only when the consumer next comes back for more.
+		if q.hwm > 0 && (2*q.taken >= q.hwm || q.head == len(q.batch) && len(q.pending) == 0) {
+			q.credit()
+		}
 		return m, true
 	}
 	return msg{}, false
 }
 
-// ready reports whether pop would return a message (consumer only).
-func (q *queue) ready() bool { return q.head < len(q.batch) || q.refill() }
+// credit gives the producers the room of what the consumer has taken.
+func (q *queue) credit() {
+	q.mu.Lock()
+	q.count -= q.taken
+	q.taken = 0
+	wake := q.blocked && q.count < q.hwm
+	if wake {
+		q.blocked = false
+	}
+	q.mu.Unlock()
+	if wake && q.onWritable != nil {
+		q.onWritable()
+	}
+}
 
-// refill credits the batch the consumer has worked through and swaps in
-// what the producers queued since.
+// ready reports whether pop would return a message (consumer only).
+func (q *queue) ready() bool { return q.head < len(q.batch) || q.next() }
+
+// next moves the consumer to its next segment, refilling from the
+// producers' side when it has none left.
+func (q *queue) next() bool {
+	if q.batch != nil {
+		q.used = append(q.used, q.batch)
+		q.batch, q.head = nil, 0
+	}
+	for len(q.pending) > 0 {
+		q.batch = q.pending[0]
+		q.pending[0] = nil
+		q.pending = q.pending[1:]
+		if len(q.batch) > 0 {
+			return true
+		}
+	}
+	return q.refill()
+}
+
+// refill credits what the consumer has taken, gives back the segments it
+// has read, and takes every segment the producers filled since.
 func (q *queue) refill() bool {
 	q.mu.Lock()
-	q.count -= len(q.batch)
+	q.count -= q.taken
+	q.taken = 0
 	wake := q.blocked && (q.hwm == 0 || q.count < q.hwm)
 	if wake {
 		q.blocked = false
 	}
-	q.batch = q.batch[:0]
-	q.head = 0
-	got := len(q.items) > 0
+	for i, s := range q.used {
+		q.giveBack(s)
+		q.used[i] = nil
+	}
+	q.used = q.used[:0]
+	got := len(q.items) > 0 || len(q.filled) > 0
 	if got {
-		q.batch, q.items = q.items, q.batch
+		q.pending = append(q.pending[:0], q.filled...)
+		clear(q.filled)
+		q.filled = q.filled[:0]
+		if len(q.items) > 0 {
+			q.pending = append(q.pending, q.items)
+			q.items = q.takeSpare()
+		}
+		q.batch = q.pending[0]
+		q.pending[0] = nil
+		q.pending = q.pending[1:]
 	} else {
 		q.idle = true
 	}
@@ -112,18 +215,30 @@ func (q *queue) refill() bool {
 	return got
 }
 
-// popAll hands the consumer everything queued, reusing dst's storage for
-// the producers' next batch; dst must have been cleared by the caller.
-func (q *queue) popAll(dst []msg) []msg {
+// popAll hands the writer every segment queued. done are the segments
+// the last popAll returned, which the writer has worked through and
+// cleared: they are taken back for reuse.
+func (q *queue) popAll(done [][]msg) [][]msg {
 	q.mu.Lock()
-	if len(q.items) == 0 {
-		q.idle = true
-		q.mu.Unlock()
-		return dst[:0]
+	for i, s := range done {
+		q.giveBack(s)
+		done[i] = nil
 	}
-	out := q.items
-	q.items = dst[:0]
-	q.count -= len(out)
+	out := append(done[:0], q.filled...)
+	clear(q.filled)
+	q.filled = q.filled[:0]
+	if len(q.items) > 0 {
+		out = append(out, q.items)
+		q.items = q.takeSpare()
+	}
+	n := 0
+	for _, s := range out {
+		n += len(s)
+	}
+	if n == 0 {
+		q.idle = true
+	}
+	q.count -= n
 	wake := q.blocked && (q.hwm == 0 || q.count < q.hwm)
 	if wake {
 		q.blocked = false
@@ -147,21 +262,27 @@ func (q *queue) full() bool {
 func (q *queue) empty() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.items) == 0
+	return len(q.items) == 0 && len(q.filled) == 0
 }
 
 // remove drops the queued messages for which drop says so (consumer's
 // batch aside), and gives their credit back.
 func (q *queue) remove(drop func(*msg) bool) {
 	q.mu.Lock()
-	kept := q.items[:0]
-	for i := range q.items {
-		if !drop(&q.items[i]) {
-			kept = append(kept, q.items[i])
+	filter := func(s []msg) []msg {
+		kept := s[:0]
+		for i := range s {
+			if !drop(&s[i]) {
+				kept = append(kept, s[i])
+			}
 		}
+		clear(s[len(kept):])
+		q.count -= len(s) - len(kept)
+		return kept
 	}
-	clear(q.items[len(kept):])
-	q.count -= len(q.items) - len(kept)
-	q.items = kept
+	for i := range q.filled {
+		q.filled[i] = filter(q.filled[i])
+	}
+	q.items = filter(q.items)
 	q.mu.Unlock()
 }

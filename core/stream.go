@@ -71,19 +71,23 @@ func (s *Socket) runRaw(conn net.Conn, endpoint string) {
 	go func() {
 		defer wg.Done()
 		defer stop()
-		var batch []msg
+		var segs [][]msg
 		for {
-			batch = p.out.popAll(batch)
-			for _, m := range batch {
-				if len(m.body) == 0 {
-					return // [id, ""] asks to close the connection
+			segs = p.out.popAll(segs)
+			got := 0
+			for _, batch := range segs {
+				for _, m := range batch {
+					if len(m.body) == 0 {
+						return // [id, ""] asks to close the connection
+					}
+					if _, err := conn.Write(m.body); err != nil {
+						return
+					}
 				}
-				if _, err := conn.Write(m.body); err != nil {
-					return
-				}
-			}
-			if len(batch) > 0 {
+				got += len(batch)
 				clear(batch)
+			}
+			if got > 0 {
 				continue
 			}
 			select {
