@@ -6,7 +6,7 @@ import (
 )
 
 func numbered(i int) msg { return msg{body: binary.BigEndian.AppendUint32(nil, uint32(i))} }
-func number(m msg) int  { return int(binary.BigEndian.Uint32(m.body)) }
+func number(m msg) int   { return int(binary.BigEndian.Uint32(m.body)) }
 
 // TestQueueOrderAcrossSegments: messages come out in the order they went
 // in, however many segments a backlog spans, through pop and popAll.
