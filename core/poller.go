@@ -64,7 +64,8 @@ func (p *Poller) Remove(s *Socket) {
 
 // Wait returns the sockets ready now, waiting up to timeout for one
 // (negative: for ever; zero: not at all) or until ctx is done. It returns
-// an empty list when the time runs out.
+// an empty list when the time runs out, and ErrClosed when one of its
+// sockets is closed.
 func (p *Poller) Wait(ctx context.Context, timeout time.Duration) ([]Polled, error) {
 	p.mu.Lock()
 	items := append([]pollItem(nil), p.items...)
@@ -82,6 +83,9 @@ func (p *Poller) Wait(ctx context.Context, timeout time.Duration) ([]Polled, err
 	for {
 		var ready []Polled
 		for _, it := range items {
+			if it.s.isClosed() {
+				return nil, ErrClosed
+			}
 			if ev := it.s.poll(it.events); ev != 0 {
 				ready = append(ready, Polled{Socket: it.s, Events: ev})
 			}

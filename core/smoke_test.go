@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -117,4 +118,48 @@ func TestProxyCaptureWaitsForPeer(t *testing.T) {
 		s.Close()
 	}
 	<-done
+}
+
+// TestGarbageSignatureDroppedAtOnce: ten bytes that are not a ZMTP
+// signature end the connection at once (HANDSHAKE_FAILED_PROTOCOL), not
+// after HANDSHAKE_IVL's 30 seconds, although the peer keeps it open.
+func TestGarbageSignatureDroppedAtOnce(t *testing.T) {
+	ctx := NewContext(quietLogger())
+	defer ctx.Close()
+	pull, _ := ctx.NewSocket(PULL)
+	events := pull.Monitor(EventHandshakeFailedProtocol)
+	pull.Bind("tcp://127.0.0.1:*")
+	conn := rawDial(t, pull.LastEndpoint())
+	defer conn.Close()
+	conn.Write([]byte("GET / HTTP"))
+	select {
+	case <-events:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a peer sending a bad signature was not dropped within 5 s")
+	}
+}
+
+// TestPollerReturnsWhenSocketCloses: a Wait without a deadline returns
+// ErrClosed when a socket it watches is closed.
+func TestPollerReturnsWhenSocketCloses(t *testing.T) {
+	ctx := NewContext()
+	defer ctx.Close()
+	pull, _ := ctx.NewSocket(PULL)
+	p := NewPoller()
+	p.Add(pull, PollIn)
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Wait(t.Context(), -1)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // let Wait block: it must return either way
+	pull.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Wait: %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait did not return after its socket closed")
+	}
 }

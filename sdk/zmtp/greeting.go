@@ -47,11 +47,12 @@ func ParseGreeting(b []byte) (Greeting, error) {
 	if len(b) < GreetingSize {
 		return Greeting{}, protocolErrorf("greeting is %d bytes, want %d", len(b), GreetingSize)
 	}
-	if b[0] != 0xFF || b[9]&1 != 1 {
-		return Greeting{}, protocolErrorf("bad greeting signature % x", b[:10])
+	if err := checkSignature(b); err != nil {
+		return Greeting{}, err
 	}
 	if b[10] < 3 {
-		return Greeting{}, protocolErrorf("peer speaks ZMTP %d.x; zeroplug needs 3.0 or later", b[10])
+		// The revision byte: 1 is ZMTP 2.0 (RFC 15); ZMTP 1.0 has none.
+		return Greeting{}, protocolErrorf("peer speaks ZMTP revision %d (libzmq 3.x or older); zeroplug needs ZMTP 3.0 or later", b[10])
 	}
 	mech := b[12:32]
 	if i := bytes.IndexByte(mech, 0); i >= 0 {
@@ -71,6 +72,19 @@ func ParseGreeting(b []byte) (Greeting, error) {
 		return Greeting{}, protocolErrorf("as-server is %d, want 0 or 1", b[32])
 	}
 	return Greeting{Major: b[10], Minor: b[11], Mechanism: string(mech), AsServer: b[32] == 1}, nil
+}
+
+// signatureSize is the length of the greeting's signature: 0xFF, eight
+// bytes of padding, 0x7F (RFC 37, section 3.2.1).
+const signatureSize = 10
+
+// checkSignature checks the first ten bytes of a greeting. Bit 0 of the
+// tenth byte set is what tells a ZMTP 2.0 or later peer from a 1.0 one.
+func checkSignature(b []byte) error {
+	if b[0] != 0xFF || b[9]&1 != 1 {
+		return protocolErrorf("bad greeting signature % x", b[:signatureSize])
+	}
+	return nil
 }
 
 // Supports31 tells whether the peer announced ZMTP 3.1 or later, which

@@ -179,11 +179,24 @@ func Handshake(enc *Encoder, dec *Decoder, cfg Config) (*Peer, error) {
 	if err := enc.Flush(); err != nil {
 		return nil, err
 	}
-	raw, err := dec.ReadFull(GreetingSize)
+	// The signature comes first and is checked on its own, so that a peer
+	// sending a few bytes of garbage is dropped at once, as libzmq does,
+	// rather than holding the connection until HANDSHAKE_IVL.
+	var raw [GreetingSize]byte
+	sig, err := dec.ReadFull(signatureSize)
 	if err != nil {
 		return nil, err
 	}
-	pg, err := ParseGreeting(raw)
+	if err := checkSignature(sig); err != nil {
+		return nil, err
+	}
+	copy(raw[:], sig)
+	rest, err := dec.ReadFull(GreetingSize - signatureSize)
+	if err != nil {
+		return nil, err
+	}
+	copy(raw[signatureSize:], rest)
+	pg, err := ParseGreeting(raw[:])
 	if err != nil {
 		return nil, err
 	}
