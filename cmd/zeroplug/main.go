@@ -4,10 +4,11 @@
 //	zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
 //	zeroplug bench MODE ENDPOINT [--size BYTES] [--count N]
 //	zeroplug proxy -f SPEC -b SPEC [--capture SPEC] [--control SPEC]
+//	zeroplug keygen
 //	zeroplug version
 //
 // `zeroplug --help` and `zeroplug COMMAND --help` document each command. Each lives in its
-// own file (cat.go, bench.go, proxy.go) as a function of its arguments and standard
+// own file (cat.go, bench.go, proxy.go, keygen.go) as a function of its arguments and standard
 // streams, so that the tests run it in-process.
 package main
 
@@ -51,6 +52,8 @@ Usage:
       move messages between a frontend and a backend socket (zmq_proxy_steerable)
   zeroplug plugins [--path DIR]... [--manifest FILE] [--timeout D]
       list the transport plugins found, check that each starts (and its sha256)
+  zeroplug keygen
+      print a new CURVE key pair (public=..., secret=..., in Z85)
   zeroplug version
       print the version, the Go toolchain and the transports built in
   zeroplug help [COMMAND]
@@ -91,6 +94,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runProxy(ctx, rest, stdout, stderr)
 	case "plugins":
 		return runPlugins(ctx, rest, stdout, stderr)
+	case "keygen":
+		return runKeygen(rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
