@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/zeroplug/zeroplug/core"
+	"github.com/zeroplug/zeroplug/sdk/zmtp/curve"
+	"github.com/zeroplug/zeroplug/sdk/zmtp/zap"
 )
 
-const benchHelp = `Usage: zeroplug bench MODE ENDPOINT [--size BYTES] [--count N]
+const benchHelp = `Usage: zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]
 
 bench measures throughput or latency exactly as cmd/zmqpeer (the libzmq reference peer) and
 libzmq's perf tools do, and prints one result line in zmqpeer's format, so that either end
@@ -34,7 +36,17 @@ Modes:
 Flags (before or after MODE and ENDPOINT):
   --size BYTES  the size of each message (default 16)
   --count N     messages (thr) or round trips (lat) (default 1000000 for thr, 10000 for lat)
+  --curve       thr, lat: encrypt with CURVE, as zmqpeer's ZMQPEER_CURVE=1: a fresh server
+                key pair; the binding end (PULL, REP) is the CURVE server, the connecting
+                end (PUSH, REQ) a client with a fresh key pair of its own. tcp and ipc.
   -h, --help    print this text.
+
+The one-end modes (thr-recv, thr-send, lat-rep, lat-req) take the security flags below
+for their socket instead, so that the other end can be libzmq: zmqpeer reads
+ZMQPEER_CURVE_SECRETKEY (a CURVE server), ZMQPEER_CURVE_SERVERKEY (a CURVE client),
+ZMQPEER_PLAIN_SERVER, ZMQPEER_PLAIN_USER and ZMQPEER_PLAIN_PASSWORD from its environment.
+
+` + securityHelp + `
 
 Measurement, as zmqpeer: sockets have no high-water mark (ZMQPEER_HWM in the environment
 sets one on both ends) and linger until everything is delivered; each message sent is a
@@ -47,6 +59,10 @@ Examples:
   zeroplug bench thr tcp://127.0.0.1:5555 --size 256
   zeroplug bench lat ipc:///tmp/lat --count 20000
   zmqpeer thr-recv tcp://127.0.0.1:5555 16 100000 & zeroplug bench thr-send tcp://127.0.0.1:5555 --count 100000
+  zeroplug bench thr tcp://127.0.0.1:5555 --size 1024 --curve
+  zeroplug keygen   # public=K secret=S
+  ZMQPEER_CURVE_SECRETKEY='S' zmqpeer thr-recv tcp://127.0.0.1:5555 64 100000 &
+  zeroplug bench thr-send tcp://127.0.0.1:5555 --size 64 --count 100000 --curve-serverkey 'K'
 `
 
 // benchConfig is bench's command line.
@@ -56,6 +72,8 @@ type benchConfig struct {
 	size     int
 	count    int64
 	hwm      int
+	curve    bool     // --curve: CURVE between the ends of thr and lat
+	sec      security // the one-end modes' security flags
 }
 
 // parseBench reads bench's command line; a non-zero status means it has been reported.
@@ -64,10 +82,14 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 	fs := newFlagSet("bench")
 	fs.IntVar(&c.size, "size", 16, "")
 	fs.Int64Var(&c.count, "count", 0, "")
+	fs.BoolVar(&c.curve, "curve", false, "")
+	var secFlags securityFlags
+	secFlags.register(fs)
 	positional, err := parseArgs(fs, args)
 	if err != nil {
 		return c, parseFailed(err, "bench", benchHelp, stdout, stderr)
 	}
+	secFlags.visit(fs)
 	bad := func(format string, args ...any) (benchConfig, int) {
 		return c, usageError(stderr, "bench", format, args...)
 	}
@@ -97,6 +119,20 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 	case strings.HasPrefix(c.endpoint, "inproc://") && c.mode != "thr" && c.mode != "lat":
 		return bad("%s: inproc needs both ends in one process: use mode thr or lat", c.endpoint)
 	}
+	bothEnds := c.mode == "thr" || c.mode == "lat"
+	given := secFlags.given()
+	switch {
+	case c.curve && !bothEnds:
+		return bad("--curve is for thr and lat, which run both ends; %s takes --curve-serverkey KEY "+
+			"(a client) or --curve-server --curve-secretkey KEY (a server)", c.mode)
+	case c.curve && strings.HasPrefix(c.endpoint, "inproc://"):
+		return bad("--curve: inproc has no security mechanism (its messages never leave the process); use tcp or ipc")
+	case bothEnds && len(given) > 0:
+		return bad("%s is for the one-end modes (thr-recv, thr-send, lat-rep, lat-req); %s takes --curve", given[0], c.mode)
+	}
+	if c.sec, err = secFlags.build(); err != nil {
+		return bad("%v", err)
+	}
 	if v, ok := os.LookupEnv("ZMQPEER_HWM"); ok {
 		c.hwm = int(atol(v))
 	}
@@ -111,7 +147,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	// The context needs no Close: it has no goroutines of its own, and every socket is
 	// closed where it is made (after an interrupt, maybe still lingering in the background).
-	b := &bench{benchConfig: c, zctx: newContext(stderr)}
+	b := &bench{benchConfig: c, bindSec: c.sec, connectSec: c.sec}
+	if c.curve {
+		var err error
+		if b.bindSec, b.connectSec, err = curvePair(); err != nil {
+			fmt.Fprintf(stderr, "zeroplug bench: %v\n", err)
+			return exitError
+		}
+	}
+	b.zctx = newContext(stderr, b.bindSec.contextOptions()...)
 	var err error
 	switch c.mode {
 	case "thr":
@@ -141,12 +185,37 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 type bench struct {
 	benchConfig
 	zctx *core.Context
+	// The security of the binding and the connecting socket: with --curve, a CURVE server
+	// and its client; otherwise the same flags for both (one-end modes have one socket).
+	bindSec, connectSec security
+}
+
+// curvePair makes the two ends of --curve, as zmqpeer's ZMQPEER_CURVE=1 does: a server
+// with a fresh key pair, a client of it (with a fresh key pair of its own, which the
+// core makes). Every client is let in.
+func curvePair() (server, client security, err error) {
+	public, secret, err := curve.GenerateKeyPair(nil)
+	if err != nil {
+		return server, client, err
+	}
+	server = security{
+		opts:   []core.Option{core.CurveServer(true), core.CurveSecretKey(secret.String())},
+		policy: &zap.Policy{},
+	}
+	client = security{opts: []core.Option{core.CurveServerKey(public.String())}}
+	return server, client, nil
 }
 
 // open makes a socket as zmqpeer's open_socket does: no high-water mark (or
-// ZMQPEER_HWM), linger for ever; then binds or connects it.
+// ZMQPEER_HWM), linger for ever, the security of its end; then binds or connects it.
 func (b *bench) open(t core.Type, bind bool, endpoint string) (*core.Socket, error) {
-	s, err := b.zctx.NewSocket(t, core.SendHWM(b.hwm), core.RecvHWM(b.hwm), core.Linger(-1))
+	opts := []core.Option{core.SendHWM(b.hwm), core.RecvHWM(b.hwm), core.Linger(-1)}
+	if bind {
+		opts = append(opts, b.bindSec.opts...)
+	} else {
+		opts = append(opts, b.connectSec.opts...)
+	}
+	s, err := b.zctx.NewSocket(t, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/zeroplug/zeroplug/core"
 )
 
-const catHelp = `Usage: zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
+const catHelp = `Usage: zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo] [SECURITY]
 
 cat opens one socket of type TYPE, binds and connects it, then sends each line of standard
 input as one message (when TYPE can send) and prints each message it receives on one line
@@ -35,6 +36,7 @@ Flags:
                messages; standard input is not read.
   -h, --help   print this text.
 
+` + securityHelp + `
 What each type does:
   PUSH, PUB       send standard input; exit once it has ended and every message has been
                   delivered (the socket lingers until its peers have them; a PUB drops
@@ -61,6 +63,11 @@ Examples:
   zeroplug cat -t REP -b ipc:///tmp/echo --echo
   echo ping | zeroplug cat -t REQ -c ipc:///tmp/echo
   zeroplug cat -t SUB -c tcp://127.0.0.1:5556 -s weather. -s news.
+  zeroplug keygen   # public=K1 secret=S1, for the server; a second pair for a client: public=K2 secret=S2
+  zeroplug cat -t PULL -b tcp://*:5557 --curve-server --curve-secretkey 'S1' --allow-curve 'K2'
+  echo secret | zeroplug cat -t PUSH -c tcp://127.0.0.1:5557 --curve-serverkey 'K1' --curve-secretkey 'S2'
+  zeroplug cat -t REP -b tcp://*:5558 --echo --plain-server --allow-plain 'alice:open sesame'
+  echo hi | zeroplug cat -t REQ -c tcp://127.0.0.1:5558 --plain-user alice --plain-password 'open sesame'
 `
 
 // catConfig is cat's command line.
@@ -71,6 +78,7 @@ type catConfig struct {
 	subs     listFlag
 	n        int // messages to print before exiting; 0: no limit
 	echo     bool
+	sec      security
 }
 
 // What each socket type can do.
@@ -92,10 +100,13 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	fs.Var(&c.subs, "s", "")
 	n := fs.Int("n", -1, "")
 	fs.BoolVar(&c.echo, "echo", false, "")
+	var secFlags securityFlags
+	secFlags.register(fs)
 	positional, err := parseArgs(fs, args)
 	if err != nil {
 		return c, parseFailed(err, "cat", catHelp, stdout, stderr)
 	}
+	secFlags.visit(fs)
 	bad := func(format string, args ...any) (catConfig, int) {
 		return c, usageError(stderr, "cat", format, args...)
 	}
@@ -120,6 +131,9 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	case *n > 0 && !canRecv[c.typ]:
 		return bad("-n: a %s socket receives nothing to count", c.typ)
 	}
+	if c.sec, err = secFlags.build(); err != nil {
+		return bad("%v", err)
+	}
 	if *n > 0 {
 		c.n = *n
 	}
@@ -134,8 +148,8 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	// The context needs no Close: it has no goroutines of its own, and finish closes the
 	// one socket (which may go on lingering in the background after an interrupt).
-	zctx := newContext(stderr)
-	var opts []core.Option
+	zctx := newContext(stderr, c.sec.contextOptions()...)
+	opts := slices.Clone(c.sec.opts)
 	if c.typ == core.SUB && len(c.subs) == 0 {
 		opts = append(opts, core.Subscribe(""))
 	}

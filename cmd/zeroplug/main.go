@@ -1,15 +1,16 @@
 // Command zeroplug talks to ZeroMQ endpoints from the shell, benchmarks them and runs a
 // proxy between them, on zeroplug's core:
 //
-//	zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
-//	zeroplug bench MODE ENDPOINT [--size BYTES] [--count N]
+//	zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo] [SECURITY]
+//	zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]
 //	zeroplug proxy -f SPEC -b SPEC [--capture SPEC] [--control SPEC]
 //	zeroplug keygen
 //	zeroplug version
 //
 // `zeroplug --help` and `zeroplug COMMAND --help` document each command. Each lives in its
-// own file (cat.go, bench.go, proxy.go, keygen.go) as a function of its arguments and standard
-// streams, so that the tests run it in-process.
+// own file (cat.go, bench.go, proxy.go, keygen.go) as a function of its arguments and
+// standard streams, so that the tests run it in-process; security.go holds the CURVE and
+// PLAIN flags of cat and bench.
 package main
 
 import (
@@ -44,9 +45,9 @@ const mainHelp = `zeroplug talks to ZeroMQ endpoints, benchmarks them and runs p
 ZMTP 3.1, so its peers can be libzmq programs in any language.
 
 Usage:
-  zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
+  zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo] [SECURITY]
       send standard input as messages, print the messages received
-  zeroplug bench MODE ENDPOINT [--size BYTES] [--count N]
+  zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]
       measure throughput or latency, as libzmq's perf tools and zmqpeer
   zeroplug proxy -f SPEC -b SPEC [--capture SPEC] [--control SPEC]
       move messages between a frontend and a backend socket (zmq_proxy_steerable)
@@ -62,6 +63,10 @@ Usage:
 Endpoints are written as in libzmq: tcp://127.0.0.1:5555, tcp://*:5555 (every interface),
 tcp://127.0.0.1:* (a free port, printed on standard error), tcp://[::1]:5555, ipc:///tmp/feed,
 ipc://@abstract, inproc://name (within one process: bench's thr and lat modes).
+
+SECURITY is CURVE (--curve-server --curve-secretkey KEY, or --curve-serverkey KEY) or PLAIN
+(--plain-server, or --plain-user USER --plain-password PASSWORD), with --allow-curve KEY and
+--allow-plain USER:PASSWORD for a server; 'zeroplug cat --help' documents them.
 
 Flags may be written -flag or --flag, before or after the other arguments.
 
@@ -159,13 +164,13 @@ func versionString() string {
 		v, runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(schemes, " "))
 }
 
-// newContext makes the private context of one command, logging to stderr.
-func newContext(stderr io.Writer) *core.Context {
-	return core.NewContext(core.WithLogger(hclog.New(&hclog.LoggerOptions{
+// newContext makes the private context of one command, logging to stderr, with opts.
+func newContext(stderr io.Writer, opts ...core.ContextOption) *core.Context {
+	return core.NewContext(append([]core.ContextOption{core.WithLogger(hclog.New(&hclog.LoggerOptions{
 		Name:   "zeroplug",
 		Output: stderr,
 		Level:  hclog.Warn,
-	})))
+	}))}, opts...)...)
 }
 
 // listFlag is a flag that may be given more than once; each value is kept in order.

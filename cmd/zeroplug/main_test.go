@@ -33,6 +33,14 @@ func TestHelp(t *testing.T) {
 		{[]string{"bench", "thr", "-help"}, []string{"Usage: zeroplug bench"}},
 		{[]string{"proxy", "--help"}, []string{"Usage: zeroplug proxy", "TYPE@bind:ENDPOINT", "TYPE@connect:ENDPOINT", "--capture", "STATISTICS"}},
 		{[]string{"help", "version"}, []string{"Usage: zeroplug version"}},
+		{[]string{"--help"}, []string{"zeroplug keygen", "SECURITY is CURVE"}},
+		{[]string{"cat", "--help"}, []string{"[SECURITY]", "--curve-server", "--curve-secretkey KEY", "--curve-publickey KEY",
+			"--curve-serverkey KEY", "--plain-server", "--plain-user USER", "--plain-password PASS",
+			"--allow-plain USER:PASSWORD", "--allow-curve KEY", "zeroplug keygen"}},
+		{[]string{"bench", "--help"}, []string{"[--curve | SECURITY]", "--curve ", "ZMQPEER_CURVE=1", "ZMQPEER_CURVE_SECRETKEY",
+			"--curve-serverkey KEY", "--allow-curve KEY", "--allow-plain USER:PASSWORD"}},
+		{[]string{"keygen", "--help"}, []string{"Usage: zeroplug keygen", "public=", "secret=", "zmq_curve_keypair"}},
+		{[]string{"help", "keygen"}, []string{"Usage: zeroplug keygen"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
