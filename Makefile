@@ -96,11 +96,12 @@ fuzz:
 	done <<< "$$targets"
 
 # bench measures zeroplug, libzmq (zmqpeer) and go-zeromq/zmq4 (zmq4peer) side by side and
-# prints Markdown tables (cmd/benchtable; BENCHFLAGS adds its flags, e.g. -rounds 5 -scale 0.5).
+# prints Markdown tables, CURVE included (cmd/benchtable; BENCHFLAGS adds its flags, e.g.
+# -rounds 5 -scale 0.5, or -curve=false).
 # The Go benchmarks: go test -run '^$' -bench . ./...
 BENCHFLAGS ?=
 bench: build
-	$(GO) run ./cmd/benchtable -zeroplug $(BIN)/zeroplug -zmqpeer $(BIN)/zmqpeer -zmq4peer $(BIN)/zmq4peer $(BENCHFLAGS)
+	$(GO) run ./cmd/benchtable -zeroplug $(BIN)/zeroplug -zmqpeer $(BIN)/zmqpeer -zmq4peer $(BIN)/zmq4peer -curve $(BENCHFLAGS)
 
 # demo shows PUB/SUB, REQ/REP and PUSH/PULL with bin/zeroplug, and interop with bin/zmqpeer.
 demo: build

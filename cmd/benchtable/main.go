@@ -16,6 +16,12 @@
 // use rate × target messages, at most the size's default count × -scale (2,000,000 at
 // 16 B down to 20,000 at 64 KiB). The tables and the list of runs say which counts
 // were used.
+//
+// -curve adds two tables of CURVE (encrypted) runs over tcp, zeroplug beside libzmq in
+// the same way: `zeroplug bench thr ENDPOINT ... --curve` and `ZMQPEER_CURVE=1 zmqpeer
+// thr ENDPOINT ...`, where the binding end is a CURVE server with a fresh key pair and the
+// connecting end its client; throughput at -curve-sizes (64 B and 1 KiB), then latency.
+// `make bench` sets it. With -transports= -lat-transports= only the CURVE tables run.
 package main
 
 import (
@@ -52,6 +58,8 @@ type config struct {
 	latCount   int
 	latSize    int
 	latOver    []string
+	curve      bool
+	curveSizes []int
 }
 
 // impl is one implementation under test.
@@ -61,14 +69,38 @@ type impl struct {
 	path    string
 	// skip says why a transport is not measured, when it is not.
 	skip func(transport string, size int) string
+	// env ("KEY=value") and flags (after zeroplug's) are added to every run: how the
+	// CURVE variants ask for CURVE.
+	env   []string
+	flags []string
 }
 
 // args builds the command line of one run: mode thr or lat.
 func (im *impl) args(mode, endpoint string, size, count int) []string {
 	if im.program == "zeroplug" {
-		return []string{"bench", mode, endpoint, "--size", strconv.Itoa(size), "--count", strconv.Itoa(count)}
+		return append([]string{"bench", mode, endpoint, "--size", strconv.Itoa(size), "--count", strconv.Itoa(count)}, im.flags...)
 	}
 	return []string{mode, endpoint, strconv.Itoa(size), strconv.Itoa(count)}
+}
+
+// curveImpls are the CURVE variants of libzmq and zeroplug (zmq4 has no CURVE): each run
+// makes a fresh server key pair, the binding end (PULL, REP) is the CURVE server and the
+// connecting end its client.
+func (b *bencher) curveImpls() []*impl {
+	var out []*impl
+	for _, im := range b.impls {
+		c := *im
+		switch im.program {
+		case "zmqpeer":
+			c.env = []string{"ZMQPEER_CURVE=1"}
+		case "zeroplug":
+			c.flags = []string{"--curve"}
+		default:
+			continue
+		}
+		out = append(out, &c)
+	}
+	return out
 }
 
 func run(argv []string, stdout, stderr io.Writer) int {
@@ -87,6 +119,8 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	latOver := fs.String("lat-transports", "tcp,ipc", "transports of the latency table (empty: none)")
 	fs.IntVar(&c.latSize, "lat-size", 16, "message size of the latency table, in bytes")
 	fs.IntVar(&c.latCount, "lat-count", 10000, "round trips of each latency run (times -scale)")
+	fs.BoolVar(&c.curve, "curve", false, "also measure CURVE over tcp, zeroplug (bench --curve) beside libzmq (ZMQPEER_CURVE=1): throughput at -curve-sizes, latency at -lat-size")
+	curveSizes := fs.String("curve-sizes", "64,1024", "message sizes of the CURVE throughput table, in bytes")
 	if err := fs.Parse(argv[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -100,13 +134,19 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	c.paths = map[string]string{"zeroplug": *zeroplugPath, "zmqpeer": *zmqpeerPath, "zmq4peer": *zmq4peerPath}
 	c.transports = splitList(*transports)
 	c.latOver = splitList(*latOver)
-	for _, s := range splitList(*sizes) {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			fmt.Fprintf(stderr, "benchtable: -sizes: %q is not a size in bytes\n", s)
-			return 2
+	for _, list := range []struct {
+		flag  string
+		value string
+		to    *[]int
+	}{{"-sizes", *sizes, &c.sizes}, {"-curve-sizes", *curveSizes, &c.curveSizes}} {
+		for _, s := range splitList(list.value) {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				fmt.Fprintf(stderr, "benchtable: %s: %q is not a size in bytes\n", list.flag, s)
+				return 2
+			}
+			*list.to = append(*list.to, n)
 		}
-		c.sizes = append(c.sizes, n)
 	}
 	for _, t := range append(slices.Clone(c.transports), c.latOver...) {
 		if t != "inproc" && t != "ipc" && t != "tcp" {
@@ -131,6 +171,9 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	}
 	if len(c.latOver) > 0 {
 		b.latency(stdout)
+	}
+	if c.curve {
+		b.curveTables(stdout)
 	}
 	b.runList(stdout)
 	return 0
@@ -298,8 +341,8 @@ func (b *bencher) runOnce(im *impl, mode, transport string, size, count int, key
 		return outcome{failed: "error: " + err.Error()}
 	}
 	args := im.args(mode, endpoint, size, count)
-	rec := runRecord{command: displayCommand(im.program, args), counted: counted}
-	o := b.exec(im.path, args, key)
+	rec := runRecord{command: displayCommand(im.env, im.program, args), counted: counted}
+	o := b.exec(im.path, im.env, args, key)
 	if o.failed != "" {
 		rec.result = o.failed
 		b.failures = append(b.failures, fmt.Sprintf("%s %s %s %d B: `%s`: %s", im.name, mode, transport, size, rec.command, o.failed))
@@ -315,12 +358,15 @@ func (b *bencher) runOnce(im *impl, mode, transport string, size, count int, key
 	return o
 }
 
-// exec runs path with args under the time limit and returns the value of key in the
-// result line it prints.
-func (b *bencher) exec(path string, args []string, key string) outcome {
+// exec runs path with args, and env added to the environment, under the time limit and
+// returns the value of key in the result line it prints.
+func (b *bencher) exec(path string, env, args []string, key string) outcome {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
@@ -361,8 +407,8 @@ func (b *bencher) exec(path string, args []string, key string) outcome {
 }
 
 // displayCommand is a run's command line as a shell would take it.
-func displayCommand(program string, args []string) string {
-	return program + " " + strings.Join(args, " ")
+func displayCommand(env []string, program string, args []string) string {
+	return strings.Join(append(append(slices.Clone(env), program), args...), " ")
 }
 
 // cell is one implementation's result in a table row.
@@ -444,18 +490,18 @@ func thousands(n int64) string {
 	return b.String()
 }
 
-// measure runs every implementation rounds times for one cell, alternating them, and
-// returns their cells in b.impls's order. thr runs get a calibration run first, which
-// sizes the measured runs to about -target. A program stops at its first failure.
-func (b *bencher) measure(mode, transport string, size, fullCount int, key string) []*cell {
-	cells := make([]*cell, len(b.impls))
-	counts := make([]int, len(b.impls))
-	for i, im := range b.impls {
+// measure runs every implementation of impls rounds times for one cell, alternating
+// them, and returns their cells in impls's order. thr runs get a calibration run first,
+// which sizes the measured runs to about -target. A program stops at its first failure.
+func (b *bencher) measure(impls []*impl, mode, transport string, size, fullCount int, key string) []*cell {
+	cells := make([]*cell, len(impls))
+	counts := make([]int, len(impls))
+	for i, im := range impls {
 		cells[i] = &cell{skip: im.skip(transport, size)}
 		counts[i] = fullCount
 	}
 	if mode == "thr" && b.target > 0 {
-		for i, im := range b.impls {
+		for i, im := range impls {
 			if cells[i].skip != "" {
 				continue
 			}
@@ -469,7 +515,7 @@ func (b *bencher) measure(mode, transport string, size, fullCount int, key strin
 		}
 	}
 	for range b.rounds {
-		for i, im := range b.impls {
+		for i, im := range impls {
 			c := cells[i]
 			// A program that failed or hung once is not run again for this cell: it
 			// would most likely do it again, and a hang costs the whole time limit.
@@ -497,7 +543,7 @@ func (b *bencher) throughput(w io.Writer) {
 	for _, transport := range b.transports {
 		for _, size := range b.sizes {
 			full := max(2, int(float64(defaultCount(size))*b.scale))
-			cells := b.measure("thr", transport, size, full, "msgs_per_s")
+			cells := b.measure(b.impls, "thr", transport, size, full, "msgs_per_s")
 			var counts []string
 			for _, c := range cells {
 				if len(c.counts) == 0 {
@@ -543,7 +589,7 @@ func (b *bencher) latency(w io.Writer) {
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: |")
 	var skips []string
 	for _, transport := range b.latOver {
-		cells := b.measure("lat", transport, b.latSize, count, "one_way_us")
+		cells := b.measure(b.impls, "lat", transport, b.latSize, count, "one_way_us")
 		for _, c := range cells {
 			if c.skip != "" && !slices.Contains(skips, c.skip) {
 				skips = append(skips, c.skip)
@@ -567,4 +613,40 @@ func (b *bencher) runList(w io.Writer) {
 		fmt.Fprintf(w, "%s   -> %s%s\n", r.command, r.result, note)
 	}
 	fmt.Fprint(w, "```\n\n</details>\n")
+}
+
+// curveTables prints the CURVE tables: thr over tcp at each of -curve-sizes, then lat.
+func (b *bencher) curveTables(w io.Writer) {
+	impls := b.curveImpls() // libzmq, zeroplug
+	fmt.Fprintf(w, "## CURVE throughput (thr over tcp, encrypted: PUSH → PULL in one process, msgs/s, median of %d)\n\n", b.rounds)
+	fmt.Fprintln(w, "`ZMQPEER_CURVE=1 zmqpeer thr ...` beside `zeroplug bench thr ... --curve`: each run makes a fresh "+
+		"server key pair; the binding end (PULL) is the CURVE server, the connecting end (PUSH) its client with a key "+
+		"pair of its own; every message is encrypted and authenticated (XSalsa20-Poly1305).")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| transport | size (B) | libzmq msgs/s | zeroplug msgs/s | zeroplug/libzmq | counts (libzmq / zeroplug) |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | --- |")
+	for _, size := range b.curveSizes {
+		full := max(2, int(float64(defaultCount(size))*b.scale))
+		cells := b.measure(impls, "thr", "tcp", size, full, "msgs_per_s")
+		var counts []string
+		for _, c := range cells {
+			if len(c.counts) == 0 {
+				counts = append(counts, "–")
+			} else {
+				counts = append(counts, thousands(int64(c.counts[0])))
+			}
+		}
+		fmt.Fprintf(w, "| tcp | %d | %s | %s | %s | %s |\n", size,
+			cells[0].text("msgs_per_s"), cells[1].text("msgs_per_s"), ratio(cells[1], cells[0]), strings.Join(counts, " / "))
+	}
+	b.notes(w, nil)
+
+	count := max(1, int(float64(b.latCount)*b.scale))
+	fmt.Fprintf(w, "## CURVE latency (lat over tcp, encrypted: REQ ↔ REP in one process, %d B, %s round trips, one-way µs, median of %d; lower is better)\n\n",
+		b.latSize, thousands(int64(count)), b.rounds)
+	fmt.Fprintln(w, "| transport | libzmq µs | zeroplug µs | zeroplug/libzmq |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
+	cells := b.measure(impls, "lat", "tcp", b.latSize, count, "one_way_us")
+	fmt.Fprintf(w, "| tcp | %s | %s | %s |\n", cells[0].text("one_way_us"), cells[1].text("one_way_us"), ratio(cells[1], cells[0]))
+	b.notes(w, nil)
 }

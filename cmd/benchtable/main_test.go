@@ -110,6 +110,63 @@ esac`)
 	}
 }
 
+// -curve runs libzmq with ZMQPEER_CURVE=1 and zeroplug with --curve, over tcp, and not zmq4.
+func TestCurveTables(t *testing.T) {
+	dir := t.TempDir()
+	// Each fake answers only when asked for CURVE, with a rate that says which it is.
+	zmqpeer := fake(t, dir, "zmqpeer", `[ "$ZMQPEER_CURVE" = 1 ] || { echo "no CURVE" >&2; exit 1; }
+case $1 in
+thr) echo "mode=thr size=$3 count=$4 seconds=0.1 msgs_per_s=800000 mbit_per_s=1.0";;
+lat) echo "mode=lat size=$3 roundtrips=$4 seconds=0.1 one_way_us=30.00";;
+esac`)
+	zeroplug := fake(t, dir, "zeroplug", `[ "$8" = --curve ] && [ -z "$ZMQPEER_CURVE" ] || { echo "no --curve" >&2; exit 1; }
+case $2 in
+thr) echo "mode=thr size=$5 count=$7 seconds=0.1 msgs_per_s=600000 mbit_per_s=1.0";;
+lat) echo "mode=lat size=$5 roundtrips=$7 seconds=0.1 one_way_us=33.00";;
+esac`)
+	ran := filepath.Join(dir, "zmq4peer-ran")
+	zmq4peer := fake(t, dir, "zmq4peer", "touch "+ran+"; exit 1")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"benchtable", "-zeroplug", zeroplug, "-zmqpeer", zmqpeer, "-zmq4peer", zmq4peer,
+		"-curve", "-transports=", "-lat-transports=", "-rounds", "3", "-timeout", "5s", "-scale", "0.001"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("status %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"## CURVE throughput",
+		"| tcp | 64 | 800,000 | 600,000 | 0.75× |",
+		"| tcp | 1024 | 800,000 | 600,000 | 0.75× | 500 / 500 |",
+		"## CURVE latency (lat over tcp, encrypted: REQ ↔ REP in one process, 16 B, 10 round trips",
+		"| tcp | 30.00 | 33.00 | 1.10× |",
+		"ZMQPEER_CURVE=1 zmqpeer thr tcp://127.0.0.1:",
+		"ZMQPEER_CURVE=1 zmqpeer lat tcp://127.0.0.1:",
+		" --size 1024 --count 500 --curve   -> msgs_per_s=600,000",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, absent := range []string{"## Throughput", "## Latency", "Failures", "zmq4peer thr", "zmq4 msgs/s"} {
+		if strings.Contains(out, absent) {
+			t.Errorf("output has %q:\n%s", absent, out)
+		}
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Error("zmq4peer ran: it has no CURVE")
+	}
+	// Alternating, three measured rounds of each cell after one calibration of each.
+	var order []string
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.Contains(line, " thr tcp://") && strings.Contains(line, " 64 ") || strings.Contains(line, "--size 64 ") {
+			order = append(order, strings.Fields(line)[0])
+		}
+	}
+	if got, want := strings.Join(order, ","), "ZMQPEER_CURVE=1,zeroplug,"+strings.Repeat("ZMQPEER_CURVE=1,zeroplug,", 3); got+"," != want {
+		t.Errorf("runs at 64 B in the order %s, want %s", got, want)
+	}
+}
+
 func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", 100000: "100,000"} {
 		if got := thousands(n); got != want {
