@@ -170,7 +170,7 @@ func genericConn(fd, domain int) (net.Conn, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	c := &sockConn{Conn: sc}
+	c := &sockConn{Conn: sc, resetIsEOF: domain == unix.AF_TIPC}
 	if sa, err := sc.Getsockname(); err == nil {
 		c.laddr = sockaddrAddr(domain, sa)
 	}
@@ -184,6 +184,9 @@ func genericConn(fd, domain int) (net.Conn, error) {
 type sockConn struct {
 	*socket.Conn
 	laddr, raddr net.Addr
+	// resetIsEOF: TIPC reports every close of the peer as ECONNRESET,
+	// after the data; it has no orderly close to tell apart.
+	resetIsEOF bool
 }
 
 func (c *sockConn) LocalAddr() net.Addr  { return c.laddr }
@@ -193,6 +196,9 @@ func (c *sockConn) RemoteAddr() net.Addr { return c.raddr }
 // core tells apart (io.EOF comes from socket.Conn already).
 func (c *sockConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
+	if c.resetIsEOF && errors.Is(err, unix.ECONNRESET) {
+		return n, io.EOF
+	}
 	return n, c.opError("read", err)
 }
 
