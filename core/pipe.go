@@ -113,6 +113,9 @@ func (p *pipe) setHook(s *Socket) {
 	}
 }
 
+// is reports whether q is p, for slices.DeleteFunc.
+func (p *pipe) is(q *pipe) bool { return p == q }
+
 // peerInfo returns what the handshake told of the peer, or nil.
 func (p *pipe) peerInfo() *peerInfo { return p.info.Load() }
 

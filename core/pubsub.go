@@ -1,6 +1,9 @@
 package core
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // pub is RFC 29's PUB and, with xpub set, libzmq's XPUB. A message goes to
 // every peer subscribed to a prefix of its first frame; a peer at its
@@ -35,12 +38,7 @@ func (x *pub) attach(p *pipe) bool {
 // any more as unsubscriptions, as libzmq does.
 func (x *pub) detach(p *pipe) {
 	x.mu.Lock()
-	for i, q := range x.pipes {
-		if q == p {
-			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
-			break
-		}
-	}
+	x.pipes = slices.DeleteFunc(x.pipes, p.is)
 	x.mu.Unlock()
 	for topic, n := range p.subs.drain() {
 		for ; n > 0; n-- {
@@ -140,12 +138,7 @@ func (x *sub) attach(p *pipe) bool {
 
 func (x *sub) detach(p *pipe) {
 	x.mu.Lock()
-	for i, q := range x.pipes {
-		if q == p {
-			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
-			break
-		}
-	}
+	x.pipes = slices.DeleteFunc(x.pipes, p.is)
 	x.mu.Unlock()
 }
 
