@@ -32,6 +32,9 @@ type Step struct {
 	Args []string
 	// TimeoutSeconds bounds the step; the init kills it after that.
 	TimeoutSeconds int
+	// CPUs, when not empty, are the only CPUs the step may run on (its
+	// affinity, which its children inherit).
+	CPUs []int
 }
 
 // The lines the init writes on the console around the steps' own output,
