@@ -4,9 +4,11 @@
 #                the transport plugins (static, CGO_ENABLED=0), which zeroplug finds there
 #   make proto   regenerates the plugin protocol's Go code (needs protoc)
 #   make deps    the Debian packages the tests need (scripts/install-deps.sh; root)
-#   make test    deps, gofmt check, go vet, go test -race (interop tests included)
+#   make test    deps, gofmt check, go vet, go test -race (interop tests included, and the
+#                vsock and tipc tests in a qemu VM: internal/vmtest's TestGuest)
 #   make fuzz    every fuzz target for FUZZTIME (default 30s) each
 #   make bench   the benchmarks
+#   make bench-vm  vsock and tipc in the qemu VM: the plugins against plain socket programs
 #   make demo    scripts/demo.sh
 #   make clean   removes bin/
 #
@@ -26,7 +28,7 @@ FUZZTIME  ?= 30s
 TESTFLAGS ?=
 PKGS      ?= ./...
 
-.PHONY: all build plugins proto deps test fmt vet fuzz bench demo clean
+.PHONY: all build plugins proto deps test fmt vet fuzz bench bench-vm demo clean
 
 all: build
 
@@ -39,6 +41,7 @@ PLUGIN_MAINS := $(wildcard plugins/*/cmd/zeroplug-transport-* sdk/examples/*/cmd
 plugins:
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ $(addprefix ./,$(PLUGIN_MAINS))
+	ln -sf zeroplug-transport-vmci $(BIN)/zeroplug-transport-vsock  # vmci serves vsock:// too
 
 # proto regenerates sdk/internal/transportpb from transport.proto with the code generators
 # that match the grpc and protobuf modules go-plugin v1.8.0 requires. The generated files
@@ -102,6 +105,13 @@ fuzz:
 BENCHFLAGS ?=
 bench: build
 	$(GO) run ./cmd/benchtable -zeroplug $(BIN)/zeroplug -zmqpeer $(BIN)/zmqpeer -zmq4peer $(BIN)/zmq4peer -curve $(BENCHFLAGS)
+
+# bench-vm boots the test VM of internal/vmtest (qemu, software emulation) and compares there,
+# over vsock and tipc, zeroplug through the plugins, zeroplug with the driver linked in and a
+# plain Go socket program (median of ROUNDS, default 3; a few minutes).
+ROUNDS ?= 3
+bench-vm: deps
+	$(GO) run ./internal/vmtest/benchvm -rounds $(ROUNDS)
 
 # demo shows PUB/SUB, REQ/REP and PUSH/PULL with bin/zeroplug, and interop with bin/zmqpeer.
 demo: build
