@@ -29,7 +29,9 @@ func (b *bencher) header(w io.Writer, argv []string) {
 	fmt.Fprintf(w, "- programs: %s\n", strings.Join(progs, ", "))
 	fmt.Fprintf(w, "- method: every program runs the same mode with the same result line (`zmqpeer thr ENDPOINT SIZE COUNT`, "+
 		"`zeroplug bench thr ENDPOINT --size SIZE --count COUNT`, ...): no high-water mark, linger until delivered, "+
-		"a fresh buffer per message; thr times COUNT-1 messages from the first arrival, lat times COUNT round trips. "+
+		"libzmq sends a fresh zmq_msg_init_size buffer per message (uninitialised memory from malloc), zeroplug one read-only "+
+		"payload again and again (Send does not copy; a fresh Go buffer per message would time Go's zeroing and collector); "+
+		"thr times COUNT-1 messages from the first arrival, lat times COUNT round trips. "+
 		"Programs alternate run by run (libzmq, zeroplug, zmq4, libzmq, ...), %d measured rounds each, median reported. "+
 		"thr counts: a calibration run (1/20 of the count, not counted) sizes each program's runs to about %v, "+
 		"at most the size's count × %g (2,000,000 at 16 B, 1,000,000 at 256 B, 500,000 at 1 KiB, 20,000 at 64 KiB). "+
