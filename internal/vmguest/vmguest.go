@@ -27,7 +27,8 @@ const (
 	// against the host's libzmq) in the host's file system, which the
 	// guest mounts read-only at HostRoot: run it under chroot there.
 	EnvZmqpeer = "ZEROPLUG_VM_ZMQPEER"
-	// EnvBench asks the guest test for the benchmark (make bench-vm).
+	// EnvBench asks the guest test for the benchmark (make bench-vm): its
+	// value is the number of rounds.
 	EnvBench = "ZEROPLUG_VM_BENCH"
 )
 
