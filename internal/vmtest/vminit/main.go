@@ -133,7 +133,8 @@ func mountHost() error {
 	if err := unix.Mount("hostroot", vmguest.HostRoot, "9p", unix.MS_RDONLY, opts); err != nil {
 		return err
 	}
-	for _, m := range []struct{ fs, dir string }{{"proc", "/proc"}, {"sysfs", "/sys"}, {"devtmpfs", "/dev"}} {
+	// /var/tmp writable, for the temporary files of programs run there.
+	for _, m := range []struct{ fs, dir string }{{"proc", "/proc"}, {"sysfs", "/sys"}, {"devtmpfs", "/dev"}, {"tmpfs", "/var/tmp"}} {
 		if err := unix.Mount(m.fs, vmguest.HostRoot+m.dir, m.fs, 0, ""); err != nil {
 			return fmt.Errorf("mount %s on %s%s: %w", m.fs, vmguest.HostRoot, m.dir, err)
 		}
