@@ -14,6 +14,7 @@ import (
 
 	"github.com/zeroplug/zeroplug/core"
 	"github.com/zeroplug/zeroplug/internal/vmguest"
+	"github.com/zeroplug/zeroplug/sdk/zmtp/curve"
 )
 
 // transport is one of the plugins' schemes as the tests bind it.
@@ -102,9 +103,9 @@ func recv(t *testing.T, s *core.Socket, want ...string) [][]byte {
 	return got
 }
 
-// TestPatterns: every socket pattern over vsock, vmci and tipc, each side
-// in its own context with its own plugin process; the connect uses the
-// bound side's LAST_ENDPOINT.
+// TestPatterns: every socket pattern over vsock, vmci and tipc, and CURVE,
+// each side in its own context with its own plugin process; the connect
+// uses the bound side's LAST_ENDPOINT.
 func TestPatterns(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
@@ -185,6 +186,19 @@ var patterns = []struct {
 				break
 			}
 		}
+	}},
+	{"CURVE", func(t *testing.T, a, b *core.Context, ep string) {
+		public, secret, err := curve.GenerateKeyPair(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := socket(t, a, core.REP, core.CurveServer(true), core.CurveSecretKey(secret.String()))
+		req := socket(t, b, core.REQ, core.CurveServerKey(public.String()))
+		connect(t, req, bind(t, rep, ep))
+		send(t, req, "sealed")
+		recv(t, rep, "sealed")
+		send(t, rep, "and back")
+		recv(t, req, "and back")
 	}},
 	{"XPUB-XSUB", func(t *testing.T, a, b *core.Context, ep string) {
 		xpub, xsub := socket(t, a, core.XPUB), socket(t, b, core.XSUB)
