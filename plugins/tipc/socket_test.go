@@ -1,3 +1,5 @@
+//go:build linux
+
 package tipc
 
 import (
@@ -47,7 +49,7 @@ func TestConformance(t *testing.T) {
 	t.Run("binary", func(t *testing.T) { sdktest.RunBinary(t, bin, config()) })
 }
 
-func listen(t *testing.T, s string) sdk.Listener {
+func listenTest(t *testing.T, s string) sdk.Listener {
 	t.Helper()
 	ep, err := sdk.ParseEndpoint(s)
 	if err != nil {
@@ -61,7 +63,7 @@ func listen(t *testing.T, s string) sdk.Listener {
 	return l
 }
 
-func dial(s string) (net.Conn, error) {
+func dialTest(s string) (net.Conn, error) {
 	ep, err := sdk.ParseEndpoint(s)
 	if err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ func dial(s string) (net.Conn, error) {
 func TestLookupDomain(t *testing.T) {
 	vmguest.RequireTIPC(t)
 	typ := freshType()
-	l := listen(t, fmt.Sprintf("tipc://{%d,0,100}", typ))
+	l := listenTest(t, fmt.Sprintf("tipc://{%d,0,100}", typ))
 	if got, want := l.Endpoint().String(), fmt.Sprintf("tipc://{%d, 0, 100}", typ); got != want {
 		t.Errorf("Endpoint() = %s, want %s (libzmq's form)", got, want)
 	}
@@ -95,7 +97,7 @@ func TestLookupDomain(t *testing.T) {
 		fmt.Sprintf("tipc://{%d,50}@0.0.0", typ),
 		l.Endpoint().String(), // LAST_ENDPOINT: the range's lower instance
 	} {
-		c, err := dial(s)
+		c, err := dialTest(s)
 		if err != nil {
 			t.Errorf("Dial(%s): %v", s, err)
 			continue
@@ -103,13 +105,13 @@ func TestLookupDomain(t *testing.T) {
 		c.Close()
 	}
 	start := time.Now()
-	if c, err := dial(fmt.Sprintf("tipc://{%d,50}@1.0.0", typ)); err == nil {
+	if c, err := dialTest(fmt.Sprintf("tipc://{%d,50}@1.0.0", typ)); err == nil {
 		c.Close()
 		t.Logf("Dial(@1.0.0) connected: this kernel has a node address in zone 1")
 	} else if time.Since(start) > 5*time.Second {
 		t.Errorf("Dial(@1.0.0) failed only after %v: %v", time.Since(start), err)
 	}
-	if c, err := dial(fmt.Sprintf("tipc://{%d,101}", typ)); err == nil {
+	if c, err := dialTest(fmt.Sprintf("tipc://{%d,101}", typ)); err == nil {
 		c.Close()
 		t.Errorf("Dial to an instance outside the range connected")
 	}
@@ -119,7 +121,7 @@ func TestLookupDomain(t *testing.T) {
 // <z.c.n:ref>, which a connect reaches.
 func TestPortIdentity(t *testing.T) {
 	vmguest.RequireTIPC(t)
-	l := listen(t, "tipc://<*>")
+	l := listenTest(t, "tipc://<*>")
 	got := l.Endpoint().String()
 	if !strings.HasPrefix(got, "tipc://<") || !strings.HasSuffix(got, ">") || strings.Contains(got, "*") {
 		t.Fatalf("Endpoint() = %s; want tipc://<z.c.n:ref>", got)
@@ -132,7 +134,7 @@ func TestPortIdentity(t *testing.T) {
 		}
 		done <- err
 	}()
-	c, err := dial(got)
+	c, err := dialTest(got)
 	if err != nil {
 		t.Fatalf("Dial(%s): %v", got, err)
 	}
@@ -151,7 +153,7 @@ func TestServiceRanges(t *testing.T) {
 	ranges := []string{"0,100", "0,100", "0,100", "200,300"}
 	counts := make([]atomic.Int32, len(ranges))
 	for i, r := range ranges {
-		l := listen(t, fmt.Sprintf("tipc://{%d,%s}", typ, r))
+		l := listenTest(t, fmt.Sprintf("tipc://{%d,%s}", typ, r))
 		go func() {
 			for {
 				c, err := l.Accept()
@@ -166,13 +168,13 @@ func TestServiceRanges(t *testing.T) {
 	const n = 30
 	for i := range n {
 		inst := 7 + i%3*40 // 7, 47, 87
-		c, err := dial(fmt.Sprintf("tipc://{%d,%d}", typ, inst))
+		c, err := dialTest(fmt.Sprintf("tipc://{%d,%d}", typ, inst))
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.Close()
 	}
-	c, err := dial(fmt.Sprintf("tipc://{%d,250}", typ))
+	c, err := dialTest(fmt.Sprintf("tipc://{%d,250}", typ))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +203,7 @@ func TestServiceRanges(t *testing.T) {
 func TestDialErrors(t *testing.T) {
 	vmguest.RequireTIPC(t)
 	start := time.Now()
-	if c, err := dial(fmt.Sprintf("tipc://{%d,1}", freshType())); err == nil {
+	if c, err := dialTest(fmt.Sprintf("tipc://{%d,1}", freshType())); err == nil {
 		c.Close()
 		t.Error("Dial to a name nobody publishes connected")
 	} else if time.Since(start) > 5*time.Second {

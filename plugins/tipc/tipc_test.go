@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -144,6 +145,9 @@ func pluginBinary(t *testing.T) string {
 // TestPluginHandshake: the binary starts through the plugin host, states
 // its scheme, and its errors keep their class across the process boundary.
 func TestPluginHandshake(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("plugins need Linux")
+	}
 	bin := pluginBinary(t)
 	h := pluginhost.New(pluginhost.Config{TempDir: t.TempDir()})
 	defer h.Close()

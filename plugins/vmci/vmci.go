@@ -48,11 +48,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mdlayher/socket"
 	"github.com/mdlayher/vsock"
-	"golang.org/x/sys/unix"
 
-	"github.com/zeroplug/zeroplug/plugins/internal/sockconn"
 	"github.com/zeroplug/zeroplug/sdk"
 )
 
@@ -93,6 +90,9 @@ func (Driver) Validate(ep sdk.Endpoint, bind bool) error {
 // replace it.
 var localCID = vsock.ContextID
 
+// cidLocal is VMADDR_CID_LOCAL: this machine, through vsock_loopback.
+const cidLocal = 1
+
 // cid resolves "@": VMADDR_CID_LOCAL for vsock://, as libzmq master since
 // its PR #4922, and the machine's own CID for vmci://, as libzmq's
 // VMCISock_GetLocalCID.
@@ -101,7 +101,7 @@ func (a address) resolve(ep sdk.Endpoint) (uint32, error) {
 		return a.cid, nil
 	}
 	if ep.Scheme == SchemeVsock {
-		return unix.VMADDR_CID_LOCAL, nil
+		return cidLocal, nil
 	}
 	cid, err := localCID()
 	if err != nil {
@@ -133,15 +133,7 @@ func (Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sd
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	l, err := family.Listen(&unix.SockaddrVM{CID: cid, Port: a.port}, unix.SOMAXCONN, st.setup)
-	if err != nil {
-		return nil, err
-	}
-	bound := format(ep.Scheme, cid, a.port)
-	if sa, ok := l.Sockaddr().(*unix.SockaddrVM); ok {
-		bound = format(ep.Scheme, sa.CID, sa.Port)
-	}
-	return &listener{Listener: l, ep: bound}, nil
+	return listen(ep.Scheme, cid, a.port, st)
 }
 
 // Dial connects to the endpoint's CID and port. ctx, and
@@ -164,7 +156,7 @@ func (Driver) Dial(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (net.
 		ctx, cancel = context.WithTimeout(ctx, opts.ConnectTimeout)
 		defer cancel()
 	}
-	return family.Dial(ctx, &unix.SockaddrVM{CID: cid, Port: a.port}, st.setup)
+	return dial(ctx, cid, a.port, st)
 }
 
 func checkScheme(ep sdk.Endpoint) error {
@@ -174,28 +166,6 @@ func checkScheme(ep sdk.Endpoint) error {
 	}
 	return nil
 }
-
-// family is AF_VSOCK, its addresses printed as mdlayher/vsock does
-// ("local(1):1025").
-var family = sockconn.Family{
-	Domain: unix.AF_VSOCK,
-	Name:   "vsock",
-	Addr: func(sa unix.Sockaddr) net.Addr {
-		if vm, ok := sa.(*unix.SockaddrVM); ok {
-			return &vsock.Addr{ContextID: vm.CID, Port: vm.Port}
-		}
-		return nil
-	},
-}
-
-// listener is a bound endpoint.
-type listener struct {
-	*sockconn.Listener
-	ep sdk.Endpoint
-}
-
-// Endpoint is the address bound, with the port the kernel chose.
-func (l *listener) Endpoint() sdk.Endpoint { return l.ep }
 
 // settings are the socket options read from sdk.Options.
 type settings struct {
@@ -228,91 +198,4 @@ func readOptions(o sdk.Options) (settings, error) {
 		s.connectTimeout = time.Duration(ms) * time.Millisecond
 	}
 	return s, nil
-}
-
-// setup sets the options on a socket before it connects or binds. The
-// maximum goes first: the kernel clamps a size to the maximum in force.
-func (s settings) setup(c *socket.Conn) error {
-	max := s.bufMax
-	if max == 0 && s.bufSize > 0 {
-		cur, err := getUint64(c, unix.SO_VM_SOCKETS_BUFFER_MAX_SIZE)
-		if err != nil {
-			return err
-		}
-		if s.bufSize > cur {
-			max = s.bufSize
-		}
-	}
-	for _, o := range []struct {
-		opt int
-		v   uint64
-	}{
-		{unix.SO_VM_SOCKETS_BUFFER_MAX_SIZE, max},
-		{unix.SO_VM_SOCKETS_BUFFER_MIN_SIZE, s.bufMin},
-		{unix.SO_VM_SOCKETS_BUFFER_SIZE, s.bufSize},
-	} {
-		if o.v == 0 {
-			continue
-		}
-		if err := setUint64(c, o.opt, o.v); err != nil {
-			return err
-		}
-	}
-	if s.connectTimeout > 0 {
-		tv := unix.NsecToTimeval(s.connectTimeout.Nanoseconds())
-		var serr error
-		if err := control(c, func(fd int) {
-			serr = unix.SetsockoptTimeval(fd, unix.AF_VSOCK, unix.SO_VM_SOCKETS_CONNECT_TIMEOUT, &tv)
-		}); err != nil {
-			return err
-		}
-		if serr != nil {
-			return fmt.Errorf("setsockopt SO_VM_SOCKETS_CONNECT_TIMEOUT: %w", serr)
-		}
-	}
-	return nil
-}
-
-func setUint64(c *socket.Conn, opt int, v uint64) error {
-	var serr error
-	if err := control(c, func(fd int) { serr = unix.SetsockoptUint64(fd, unix.AF_VSOCK, opt, v) }); err != nil {
-		return err
-	}
-	if serr != nil {
-		return fmt.Errorf("setsockopt %s: %w", optName(opt), serr)
-	}
-	return nil
-}
-
-func getUint64(c *socket.Conn, opt int) (uint64, error) {
-	var v uint64
-	var serr error
-	if err := control(c, func(fd int) { v, serr = unix.GetsockoptUint64(fd, unix.AF_VSOCK, opt) }); err != nil {
-		return 0, err
-	}
-	if serr != nil {
-		return 0, fmt.Errorf("getsockopt %s: %w", optName(opt), serr)
-	}
-	return v, nil
-}
-
-func optName(opt int) string {
-	switch opt {
-	case unix.SO_VM_SOCKETS_BUFFER_SIZE:
-		return "SO_VM_SOCKETS_BUFFER_SIZE"
-	case unix.SO_VM_SOCKETS_BUFFER_MIN_SIZE:
-		return "SO_VM_SOCKETS_BUFFER_MIN_SIZE"
-	case unix.SO_VM_SOCKETS_BUFFER_MAX_SIZE:
-		return "SO_VM_SOCKETS_BUFFER_MAX_SIZE"
-	}
-	return strconv.Itoa(opt)
-}
-
-// control runs f on c's descriptor.
-func control(c *socket.Conn, f func(fd int)) error {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return err
-	}
-	return rc.Control(func(fd uintptr) { f(int(fd)) })
 }

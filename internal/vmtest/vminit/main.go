@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command vminit is the init (process 1) of zeroplug's test VM, a static
 // binary at /init of the initramfs that internal/vmtest builds. It mounts
 // /proc, /sys, /dev and /tmp, loads the kernel modules of the plan

@@ -115,7 +115,7 @@ func connect(ctx context.Context, s *socket.Conn, sa unix.Sockaddr) (unix.Sockad
 		// Not connected by getpeername's account: a wake-up too early, or
 		// a connection already closed by the peer.
 		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
-		if n, err := unix.Poll(pfd, 0); err == nil && n > 0 && pfd[0].Revents&(unix.POLLHUP|unix.POLLRDHUP) != 0 {
+		if n, err := unix.Poll(pfd, 0); err == nil && n > 0 && pfd[0].Revents&unix.POLLHUP != 0 {
 			return nil
 		}
 		return unix.EAGAIN
