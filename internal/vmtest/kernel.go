@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // metaPackage is Debian's package that depends on the current kernel: the
@@ -41,6 +42,15 @@ const errNoKernel = "run `make deps` (as root), which installs qemu-system-x86 a
 // in the cache will do.
 func fetchKernel(cacheDir string, logf func(string, ...any)) (*Kernel, error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, err
+	}
+	// One download at a time, when several test runs start together.
+	lock, err := os.OpenFile(filepath.Join(cacheDir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return nil, err
 	}
 	pkg, err := currentPackage()
