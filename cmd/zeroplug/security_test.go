@@ -223,95 +223,82 @@ func TestSecurityZmqpeer(t *testing.T) {
 	// zmqpeer's client key is ZMQPEER_CURVE_CLIENT_SECRETKEY's: one listed, one not.
 	t.Run("zmqpeer-curve-clients-to-cat-allow-curve", func(t *testing.T) {
 		t.Parallel()
-		ep := peertest.FreeTCPEndpoint(t)
 		allowedPub, allowedSec := keyPair(t)
 		_, otherSec := keyPair(t)
-		pull := start(t, "cat", "-t", "PULL", "-b", ep, "-n", "1", "--curve-server", "--curve-secretkey", serverSec,
-			"--allow-curve", allowedPub)
-		refused := peertest.StartEnv(t, []string{"ZMQPEER_CURVE_SERVERKEY=" + serverPub, "ZMQPEER_CURVE_CLIENT_SECRETKEY=" + otherSec},
-			zmqpeer, "send", "PUSH", "connect", ep)
-		refused.Send("from a stranger")
-		pull.waitStderr(curveNotAllowed)
-		admitted := peertest.StartEnv(t, []string{"ZMQPEER_CURVE_SERVERKEY=" + serverPub, "ZMQPEER_CURVE_CLIENT_SECRETKEY=" + allowedSec},
-			zmqpeer, "send", "PUSH", "connect", ep)
-		admitted.Send("from a friend")
-		admitted.CloseStdin()
-		if got := pull.line(); got != "from a friend" {
-			t.Errorf("cat printed %q, want only the listed client's message", got)
-		}
-		pull.wait(0)
-		if err := admitted.Wait(timeout); err != nil {
-			t.Error(err)
-		}
+		zmqpeerClientsToCat(t, zmqpeer, []string{"--curve-server", "--curve-secretkey", serverSec, "--allow-curve", allowedPub},
+			[]string{"ZMQPEER_CURVE_SERVERKEY=" + serverPub, "ZMQPEER_CURVE_CLIENT_SECRETKEY=" + otherSec},
+			[]string{"ZMQPEER_CURVE_SERVERKEY=" + serverPub, "ZMQPEER_CURVE_CLIENT_SECRETKEY=" + allowedSec},
+			curveNotAllowed)
 	})
 	// zmqpeer's ZAP handler lets in CURVE clients with ZMQPEER_ZAP_CURVE_CLIENT's key only.
 	t.Run("cat-curve-clients-to-zmqpeer-zap", func(t *testing.T) {
 		t.Parallel()
-		ep := peertest.FreeTCPEndpoint(t)
 		allowedPub, allowedSec := keyPair(t)
-		recv := peertest.StartEnv(t, []string{"ZMQPEER_CURVE_SECRETKEY=" + serverSec, "ZMQPEER_ZAP_CURVE_CLIENT=" + allowedPub},
-			zmqpeer, "recv", "PULL", "bind", ep, "1")
-		refused := start(t, "cat", "-t", "PUSH", "-c", ep, "--curve-serverkey", serverPub)
-		refused.send("from a stranger")
-		refused.waitStderr(logRefused)
-		admitted := start(t, "cat", "-t", "PUSH", "-c", ep, "--curve-serverkey", serverPub, "--curve-secretkey", allowedSec)
-		admitted.send("from a friend")
-		if got, err := recv.Line(timeout); err != nil || got != "from a friend" {
-			t.Errorf("zmqpeer printed %q, %v; want only the listed client's message", got, err)
-		}
-		if err := recv.Wait(timeout); err != nil {
-			t.Error(err)
-		}
-		for _, c := range []*cmd{refused, admitted} {
-			c.interrupt()
-			c.wait(0)
-		}
+		catClientsToZmqpeer(t, zmqpeer, []string{"ZMQPEER_CURVE_SECRETKEY=" + serverSec, "ZMQPEER_ZAP_CURVE_CLIENT=" + allowedPub},
+			[]string{"--curve-serverkey", serverPub},
+			[]string{"--curve-serverkey", serverPub, "--curve-secretkey", allowedSec})
 	})
 	// zmqpeer PLAIN clients, a wrong password then the right one, to a cat with
 	// --allow-plain.
 	t.Run("zmqpeer-plain-clients-to-cat-allow-plain", func(t *testing.T) {
 		t.Parallel()
-		ep := peertest.FreeTCPEndpoint(t)
-		pull := start(t, "cat", "-t", "PULL", "-b", ep, "-n", "1", "--plain-server", "--allow-plain", "alice:sesame")
-		wrong := peertest.StartEnv(t, []string{"ZMQPEER_PLAIN_USER=alice", "ZMQPEER_PLAIN_PASSWORD=guess"},
-			zmqpeer, "send", "PUSH", "connect", ep)
-		wrong.Send("guess")
-		pull.waitStderr(plainInvalid)
-		right := peertest.StartEnv(t, []string{"ZMQPEER_PLAIN_USER=alice", "ZMQPEER_PLAIN_PASSWORD=sesame"},
-			zmqpeer, "send", "PUSH", "connect", ep)
-		right.Send("welcome")
-		right.CloseStdin()
-		if got := pull.line(); got != "welcome" {
-			t.Errorf("cat printed %q, want only the right password's message", got)
-		}
-		pull.wait(0)
-		if err := right.Wait(timeout); err != nil {
-			t.Error(err)
-		}
+		zmqpeerClientsToCat(t, zmqpeer, []string{"--plain-server", "--allow-plain", "alice:sesame"},
+			[]string{"ZMQPEER_PLAIN_USER=alice", "ZMQPEER_PLAIN_PASSWORD=guess"},
+			[]string{"ZMQPEER_PLAIN_USER=alice", "ZMQPEER_PLAIN_PASSWORD=sesame"},
+			plainInvalid)
 	})
 	// cat PLAIN clients, a wrong password then the right one, to a zmqpeer PLAIN server
 	// whose ZAP handler wants ZMQPEER_ZAP_PASSWORD.
 	t.Run("cat-plain-clients-to-zmqpeer-plain-server", func(t *testing.T) {
 		t.Parallel()
-		ep := peertest.FreeTCPEndpoint(t)
-		recv := peertest.StartEnv(t, []string{"ZMQPEER_PLAIN_SERVER=1", "ZMQPEER_ZAP_PASSWORD=sesame"},
-			zmqpeer, "recv", "PULL", "bind", ep, "1")
-		wrong := start(t, "cat", "-t", "PUSH", "-c", ep, "--plain-user", "alice", "--plain-password", "guess")
-		wrong.send("guess")
-		wrong.waitStderr(logRefused)
-		right := start(t, "cat", "-t", "PUSH", "-c", ep, "--plain-user", "alice", "--plain-password", "sesame")
-		right.send("welcome")
-		if got, err := recv.Line(timeout); err != nil || got != "welcome" {
-			t.Errorf("zmqpeer printed %q, %v; want only the right password's message", got, err)
-		}
-		if err := recv.Wait(timeout); err != nil {
-			t.Error(err)
-		}
-		for _, c := range []*cmd{wrong, right} {
-			c.interrupt()
-			c.wait(0)
-		}
+		catClientsToZmqpeer(t, zmqpeer, []string{"ZMQPEER_PLAIN_SERVER=1", "ZMQPEER_ZAP_PASSWORD=sesame"},
+			[]string{"--plain-user", "alice", "--plain-password", "guess"},
+			[]string{"--plain-user", "alice", "--plain-password", "sesame"})
 	})
+}
+
+// zmqpeerClientsToCat runs a cat PULL server with serverFlags, then a zmqpeer
+// client with refusedEnv, which the cat must refuse (logging refusal), then
+// one with admittedEnv, whose message alone the cat must print.
+func zmqpeerClientsToCat(t *testing.T, zmqpeer string, serverFlags, refusedEnv, admittedEnv []string, refusal string) {
+	ep := peertest.FreeTCPEndpoint(t)
+	pull := start(t, append([]string{"cat", "-t", "PULL", "-b", ep, "-n", "1"}, serverFlags...)...)
+	refused := peertest.StartEnv(t, refusedEnv, zmqpeer, "send", "PUSH", "connect", ep)
+	refused.Send("from a stranger")
+	pull.waitStderr(refusal)
+	admitted := peertest.StartEnv(t, admittedEnv, zmqpeer, "send", "PUSH", "connect", ep)
+	admitted.Send("from a friend")
+	admitted.CloseStdin()
+	if got := pull.line(); got != "from a friend" {
+		t.Errorf("cat printed %q, want only the admitted client's message", got)
+	}
+	pull.wait(0)
+	if err := admitted.Wait(timeout); err != nil {
+		t.Error(err)
+	}
+}
+
+// catClientsToZmqpeer runs a zmqpeer PULL server with serverEnv, then a cat
+// client with refusedFlags, which must see itself refused, then one with
+// admittedFlags, whose message alone zmqpeer must print.
+func catClientsToZmqpeer(t *testing.T, zmqpeer string, serverEnv, refusedFlags, admittedFlags []string) {
+	ep := peertest.FreeTCPEndpoint(t)
+	recv := peertest.StartEnv(t, serverEnv, zmqpeer, "recv", "PULL", "bind", ep, "1")
+	refused := start(t, append([]string{"cat", "-t", "PUSH", "-c", ep}, refusedFlags...)...)
+	refused.send("from a stranger")
+	refused.waitStderr(logRefused)
+	admitted := start(t, append([]string{"cat", "-t", "PUSH", "-c", ep}, admittedFlags...)...)
+	admitted.send("from a friend")
+	if got, err := recv.Line(timeout); err != nil || got != "from a friend" {
+		t.Errorf("zmqpeer printed %q, %v; want only the admitted client's message", got, err)
+	}
+	if err := recv.Wait(timeout); err != nil {
+		t.Error(err)
+	}
+	for _, c := range []*cmd{refused, admitted} {
+		c.interrupt()
+		c.wait(0)
+	}
 }
 
 // bench's CURVE: --curve for thr and lat, the security flags for one end, whose other end
