@@ -311,7 +311,7 @@ func (s *Socket) runConn(conn net.Conn, endpoint string, p *pipe) bool {
 	}
 	o := s.options()
 	e := newEngine(s, conn, endpoint, o.maxMsgSize)
-	peer, err := e.handshake(&o)
+	peer, err := e.handshake(o)
 	if err != nil {
 		conn.Close()
 		s.handshakeFailed(endpoint, conn, err)
@@ -336,7 +336,7 @@ func (s *Socket) runConn(conn net.Conn, endpoint string, p *pipe) bool {
 		first = h.connected(p)
 		defer h.disconnected(p)
 	}
-	err = e.run(p, &o, first)
+	err = e.run(p, o, first)
 	s.connectionEnded(endpoint, conn, err)
 	return true
 }

@@ -17,8 +17,12 @@ type Socket struct {
 	typ Type
 	log hclog.Logger
 
-	mu   sync.Mutex // guards opts, endpoints and pipes
-	opts options
+	mu sync.Mutex // guards endpoints and pipes, and serialises SetOption
+
+	// opts is the socket's options as an immutable snapshot: SetOption
+	// publishes a new one, so that the paths of every message read them
+	// with one atomic load, never the lock or a copy.
+	opts atomic.Pointer[options]
 
 	pat  pattern
 	hook deliverHook // the pattern's, when it takes messages as they arrive
@@ -48,9 +52,6 @@ type Socket struct {
 	// conflate is CONFLATE, fixed at NewSocket (see conflate.go).
 	conflate bool
 
-	// SNDTIMEO and RCVTIMEO, read on every call without taking mu.
-	sendTimeout, recvTimeout atomic.Int64
-
 	// The waits of the one sender and the one receiver, reused so that a
 	// call allocates nothing (guarded by sendMu and recvMu).
 	sendWait, recvWait wait
@@ -61,7 +62,6 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		ctx:       c,
 		typ:       t,
 		log:       c.log.Named(t.String()),
-		opts:      defaultOptions(),
 		sendWake:  make(chan struct{}, 1),
 		closing:   make(chan struct{}),
 		done:      make(chan struct{}),
@@ -69,15 +69,16 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		listeners: make(map[string]*binding),
 		connects:  make(map[string][]*session),
 	}
-	for _, o := range opts {
-		if err := o(&s.opts); err != nil {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.opts.ensureCurveKeys(); err != nil {
+	if err := o.ensureCurveKeys(); err != nil {
 		return nil, err
 	}
-	s.storeTimeouts()
+	s.opts.Store(&o)
 	s.fq.init(s.notifyReadable)
 	pat, err := newPattern(s)
 	if err != nil {
@@ -88,11 +89,11 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		s.hook = h
 	}
 	// CONFLATE is fixed here: the hook must be in place before any pipe.
-	s.conflate = s.opts.conflate && conflatable(t)
+	s.conflate = o.conflate && conflatable(t)
 	if s.conflate && s.hook == nil {
 		s.hook = conflater{}
 	}
-	for _, prefix := range s.opts.initialSubscription {
+	for _, prefix := range o.initialSubscription {
 		if err := s.Subscribe(prefix); err != nil {
 			return nil, err
 		}
@@ -108,36 +109,28 @@ func (s *Socket) Type() Type { return s.typ }
 func (s *Socket) SetOption(opts ...Option) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.opts
+	old := s.opts.Load()
+	o := *old
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return err
 		}
 	}
-	if len(o.initialSubscription) != len(s.opts.initialSubscription) {
+	if len(o.initialSubscription) != len(old.initialSubscription) {
 		return fmt.Errorf("%w: use Socket.Subscribe on an open socket", ErrInvalid)
 	}
-	if o.conflate != s.opts.conflate {
+	if o.conflate != old.conflate {
 		return fmt.Errorf("%w: CONFLATE is set when the socket is made (NewSocket)", ErrInvalid)
 	}
 	if err := o.ensureCurveKeys(); err != nil {
 		return err
 	}
-	s.opts = o
-	s.storeTimeouts()
+	s.opts.Store(&o)
 	return nil
 }
 
-func (s *Socket) storeTimeouts() {
-	s.sendTimeout.Store(int64(s.opts.sendTimeout))
-	s.recvTimeout.Store(int64(s.opts.recvTimeout))
-}
-
-func (s *Socket) options() options {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.opts
-}
+// options returns the current snapshot; it must not be changed.
+func (s *Socket) options() *options { return s.opts.Load() }
 
 // LastEndpoint is ZMQ_LAST_ENDPOINT: the endpoint of the last Bind or
 // Connect, with a wildcard port resolved ("tcp://127.0.0.1:41234").
@@ -223,11 +216,12 @@ func (s *Socket) send(ctx context.Context, frames [][]byte, nonblock bool) error
 	if s.isClosed() {
 		return ErrClosed
 	}
-	if !lockCall(&s.sendMu, nonblock || s.sendTimeout.Load() == 0) {
+	timeout := s.options().sendTimeout
+	if !lockCall(&s.sendMu, nonblock || timeout == 0) {
 		return ErrAgain
 	}
 	defer s.sendMu.Unlock()
-	w := s.sendWait.reset(s, ctx, nonblock, time.Duration(s.sendTimeout.Load()))
+	w := s.sendWait.reset(s, ctx, nonblock, timeout)
 	defer w.stop()
 	var m msg
 	if len(frames) == 1 {
@@ -267,11 +261,12 @@ func (s *Socket) recv(ctx context.Context, nonblock bool) (Msg, error) {
 	if s.isClosed() {
 		return Msg{}, ErrClosed
 	}
-	if !lockCall(&s.recvMu, nonblock || s.recvTimeout.Load() == 0) {
+	timeout := s.options().recvTimeout
+	if !lockCall(&s.recvMu, nonblock || timeout == 0) {
 		return Msg{}, ErrAgain
 	}
 	defer s.recvMu.Unlock()
-	w := s.recvWait.reset(s, ctx, nonblock, time.Duration(s.recvTimeout.Load()))
+	w := s.recvWait.reset(s, ctx, nonblock, timeout)
 	defer w.stop()
 	m, p, err := s.pat.recv(w)
 	if err != nil {
