@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/zeroplug/zeroplug/sdk"
 	"github.com/zeroplug/zeroplug/sdk/transporttest"
@@ -74,19 +72,19 @@ func TestCheckPath(t *testing.T) {
 				}
 				return
 			}
-			checkEndpointError(t, err, tt.err)
+			transporttest.CheckEndpointError(t, err, tt.err)
 		})
 	}
 }
 
 func TestDialWildcard(t *testing.T) {
 	_, err := Driver{}.Dial(context.Background(), sdk.Endpoint{Scheme: "ipc", Address: "*"}, sdk.Options{})
-	checkEndpointError(t, err, sdk.ErrBadEndpoint)
+	transporttest.CheckEndpointError(t, err, sdk.ErrBadEndpoint)
 }
 
 func TestWrongScheme(t *testing.T) {
 	_, err := Driver{}.Listen(context.Background(), sdk.Endpoint{Scheme: "tcp", Address: "/tmp/x"}, sdk.Options{})
-	checkEndpointError(t, err, sdk.ErrUnknownScheme)
+	transporttest.CheckEndpointError(t, err, sdk.ErrUnknownScheme)
 }
 
 // TestWildcard binds "ipc://*": Endpoint names a socket file in a new
@@ -262,68 +260,26 @@ func mustListen(t testing.TB, s string) sdk.Listener {
 	return l
 }
 
-// dialAccept dials ep and accepts on l; both ends close with the test.
+func requireAbstract(t testing.TB) {
+	t.Helper()
+	if runtime.GOOS != "linux" && runtime.GOOS != "android" {
+		t.Skip("abstract unix socket names exist on Linux only")
+	}
+}
+
+// dialAccept dials s with the ipc driver while l accepts.
 func dialAccept(t testing.TB, l sdk.Listener, s string, opts sdk.Options) (client, server net.Conn) {
 	t.Helper()
 	ep, err := sdk.ParseEndpoint(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		c, err := l.Accept()
-		ch <- result{c, err}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := Driver{}.Dial(ctx, ep, opts)
-	if err != nil {
-		l.Close()
-		<-ch
-		t.Fatalf("Dial(%s): %v", s, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("Accept: %v", r.err)
-	}
-	t.Cleanup(func() { r.c.Close() })
-	return c, r.c
+	return transporttest.DialAccept(t, Driver{}, l, ep, opts, transporttest.DefaultTimeout)
 }
 
 // roundTrip dials s, accepts on l and passes a message.
 func roundTrip(t testing.TB, l sdk.Listener, s string) {
 	t.Helper()
 	c, srv := dialAccept(t, l, s, sdk.Options{})
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	srv.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write([]byte("hello")); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 5)
-	if _, err := io.ReadFull(srv, buf); err != nil || string(buf) != "hello" {
-		t.Fatalf("read %q, %v", buf, err)
-	}
-}
-
-func checkEndpointError(t testing.TB, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Fatalf("error %v; want one wrapping %v", err, want)
-	}
-	var ee *sdk.EndpointError
-	if !errors.As(err, &ee) {
-		t.Errorf("error %v (%T) is not an *sdk.EndpointError", err, err)
-	}
-}
-
-func requireAbstract(t testing.TB) {
-	t.Helper()
-	if runtime.GOOS != "linux" && runtime.GOOS != "android" {
-		t.Skip("abstract unix socket names exist on Linux only")
-	}
+	transporttest.RoundTrip(t, c, srv)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"regexp"
 	"syscall"
@@ -92,7 +91,7 @@ func TestParseBind(t *testing.T) {
 			ep := sdk.Endpoint{Scheme: "tcp", Address: tt.addr}
 			got, err := parseBind(ep, tt.ipv6)
 			if tt.err != nil {
-				checkEndpointError(t, err, tt.err)
+				transporttest.CheckEndpointError(t, err, tt.err)
 				return
 			}
 			if err != nil {
@@ -146,7 +145,7 @@ func TestParseDial(t *testing.T) {
 			ep := sdk.Endpoint{Scheme: "tcp", Address: tt.addr}
 			got, err := parseDial(ep, tt.ipv6)
 			if tt.err != nil {
-				checkEndpointError(t, err, tt.err)
+				transporttest.CheckEndpointError(t, err, tt.err)
 				return
 			}
 			if err != nil {
@@ -221,7 +220,7 @@ func TestListenErrors(t *testing.T) {
 			if err == nil {
 				l.Close()
 			}
-			checkEndpointError(t, err, tt.err)
+			transporttest.CheckEndpointError(t, err, tt.err)
 		})
 	}
 	t.Run("address in use", func(t *testing.T) {
@@ -253,7 +252,7 @@ func TestDialErrors(t *testing.T) {
 	})
 	t.Run("IPv6 without the IPv6 option", func(t *testing.T) {
 		_, err := Driver{}.Dial(context.Background(), mustParse(t, "tcp://[::1]:5555"), sdk.Options{})
-		checkEndpointError(t, err, sdk.ErrBadEndpoint)
+		transporttest.CheckEndpointError(t, err, sdk.ErrBadEndpoint)
 	})
 }
 
@@ -317,61 +316,6 @@ func mustListen(t testing.TB, s string, opts sdk.Options) sdk.Listener {
 	return l
 }
 
-// dialAccept dials ep and accepts on l; both ends close with the test.
-func dialAccept(t testing.TB, l sdk.Listener, ep string, opts sdk.Options) (client, server net.Conn) {
-	t.Helper()
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		c, err := l.Accept()
-		ch <- result{c, err}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := Driver{}.Dial(ctx, mustParse(t, ep), opts)
-	if err != nil {
-		l.Close()
-		<-ch
-		t.Fatalf("Dial(%s): %v", ep, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("Accept: %v", r.err)
-	}
-	t.Cleanup(func() { r.c.Close() })
-	return c, r.c
-}
-
-// roundTrip dials ep, accepts on l and echoes a message.
-func roundTrip(t testing.TB, l sdk.Listener, ep string, opts sdk.Options) {
-	t.Helper()
-	c, s := dialAccept(t, l, ep, opts)
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	s.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write([]byte("hello")); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 5)
-	if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "hello" {
-		t.Fatalf("read %q, %v", buf, err)
-	}
-}
-
-func checkEndpointError(t testing.TB, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Fatalf("error %v; want one wrapping %v", err, want)
-	}
-	var ee *sdk.EndpointError
-	if !errors.As(err, &ee) {
-		t.Errorf("error %v (%T) is not an *sdk.EndpointError", err, err)
-	}
-}
-
 // freePort finds a port free on addr by binding it and letting go.
 func freePort(t testing.TB, network, addr string) int {
 	t.Helper()
@@ -414,4 +358,17 @@ func requireIPv6Loopback(t testing.TB) {
 	if !hasIPv6Loopback() {
 		t.Skip("::1 is not available on this machine; IPv6 is disabled or lo has no ::1")
 	}
+}
+
+// dialAccept dials ep with the tcp driver while l accepts.
+func dialAccept(t testing.TB, l sdk.Listener, ep string, opts sdk.Options) (client, server net.Conn) {
+	t.Helper()
+	return transporttest.DialAccept(t, Driver{}, l, mustParse(t, ep), opts, transporttest.DefaultTimeout)
+}
+
+// roundTrip dials ep, accepts on l and passes a message.
+func roundTrip(t testing.TB, l sdk.Listener, ep string, opts sdk.Options) {
+	t.Helper()
+	c, s := dialAccept(t, l, ep, opts)
+	transporttest.RoundTrip(t, c, s)
 }

@@ -572,41 +572,7 @@ func listen(t testing.TB, d sdk.Driver, cfg Config, s string) sdk.Listener {
 // timeout; the two ends are closed when the test ends.
 func connect(t testing.TB, d sdk.Driver, cfg Config, l sdk.Listener) (client, server net.Conn) {
 	t.Helper()
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	accepted := make(chan result, 1)
-	go func() {
-		c, err := l.Accept()
-		accepted <- result{c, err}
-	}()
-	ep := l.Endpoint()
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
-	defer cancel()
-	client, err := d.Dial(ctx, ep, cfg.Options)
-	if err != nil {
-		// Unblock the Accept above so that it does not outlive the test.
-		l.Close()
-		<-accepted
-		t.Fatalf("Dial(%q): %v", ep, err)
-	}
-	t.Cleanup(func() { client.Close() })
-	select {
-	case r := <-accepted:
-		if r.err != nil {
-			t.Fatalf("Accept on %q: %v", ep, r.err)
-		}
-		t.Cleanup(func() { r.c.Close() })
-		return client, r.c
-	case <-time.After(cfg.Timeout):
-		l.Close()
-		if r := <-accepted; r.c != nil {
-			r.c.Close()
-		}
-		t.Fatalf("Accept on %q: nothing within %v of a successful Dial", ep, cfg.Timeout)
-		return nil, nil
-	}
+	return DialAccept(t, d, l, l.Endpoint(), cfg.Options, cfg.Timeout)
 }
 
 // exchange writes msg on from and reads it back on to.
