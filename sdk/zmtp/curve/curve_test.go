@@ -266,29 +266,20 @@ func TestMissingKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := scripted(t, tt.mech, !tt.mech.AsServer())
-			if r.err == nil || errors.Is(r.err, io.EOF) {
-				t.Fatalf("Handshake error %v", r.err)
+			if r.Err == nil || errors.Is(r.Err, io.EOF) {
+				t.Fatalf("Handshake error %v", r.Err)
 			}
-			if len(r.sent) != 0 {
-				t.Fatalf("sent %d frames", len(r.sent))
+			if len(r.Sent) != 0 {
+				t.Fatalf("sent %d frames", len(r.Sent))
 			}
 		})
 	}
 }
 
-// result is the outcome of a scripted handshake.
-type result struct {
-	peer *zmtp.Peer
-	err  error
-	sent []mechtest.Frame // what the mechanism sent
-}
-
 // scripted runs one mechanism, as a PAIR, against a peer that plays script
 // after its greeting.
-func scripted(t testing.TB, m zmtp.Mechanism, peerAsServer bool, script ...[]byte) result {
-	conn := &mechtest.Script{R: bytes.NewReader(bytes.Join(append([][]byte{mechtest.Greeting(Name, peerAsServer)}, script...), nil))}
-	peer, err := zmtp.Handshake(zmtp.NewEncoder(conn), zmtp.NewDecoder(conn, 0), zmtp.Config{Mechanism: m, SocketType: "PAIR"})
-	return result{peer, err, mechtest.Frames(t, conn.Sent.Bytes())}
+func scripted(t testing.TB, m zmtp.Mechanism, peerAsServer bool, script ...[]byte) mechtest.Result {
+	return mechtest.Scripted(t, m, Name, peerAsServer, script...)
 }
 
 var pairMetadata = zmtp.Metadata{{Name: "Socket-Type", Value: []byte("PAIR")}}.Append(nil)
@@ -314,7 +305,7 @@ func (cs *clientSteps) hello(nonce uint64) []byte {
 // serverHandshake runs a Server with the vectors' keys and randomness
 // against a scripted client that sends HELLO, then what build makes from
 // the server's WELCOME.
-func serverHandshake(t *testing.T, srv Server, hello []byte, build func(cs *clientSteps) [][]byte) result {
+func serverHandshake(t *testing.T, srv Server, hello []byte, build func(cs *clientSteps) [][]byte) mechtest.Result {
 	t.Helper()
 	k := newVectorKeys(t)
 	srv.SecretKey = k.s
@@ -428,14 +419,14 @@ func TestServerRejects(t *testing.T) {
 				then = func(*clientSteps) [][]byte { return nil }
 			}
 			r := serverHandshake(t, Server{Auth: auth}, tt.hello, then)
-			if !errors.Is(r.err, zmtp.ErrProtocol) {
-				t.Fatalf("Handshake error %v, want ErrProtocol", r.err)
+			if !errors.Is(r.Err, zmtp.ErrProtocol) {
+				t.Fatalf("Handshake error %v, want ErrProtocol", r.Err)
 			}
 			want := []string(nil)
 			if tt.welcomed {
 				want = []string{CmdWelcome}
 			}
-			if got := mechtest.Commands(r.sent); !equal(got, want...) {
+			if got := mechtest.Commands(r.Sent); !equal(got, want...) {
 				t.Fatalf("server sent %q, want %q", got, want)
 			}
 			if asked != 0 {
@@ -446,8 +437,8 @@ func TestServerRejects(t *testing.T) {
 	// And the good script passes, so that each case above fails for its
 	// own reason.
 	r := serverHandshake(t, Server{}, nil, func(cs *clientSteps) [][]byte { return [][]byte{cs.initiate(nil)} })
-	if r.err != nil {
-		t.Fatalf("the unspoilt script fails: %v", r.err)
+	if r.Err != nil {
+		t.Fatalf("the unspoilt script fails: %v", r.Err)
 	}
 }
 
@@ -516,21 +507,21 @@ func TestClientRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cl := Client{ServerKey: k.S, PublicKey: k.C, SecretKey: k.c, Rand: mechtest.Fixed(vecClientTransientSecret, vecVouchNonce)}
 			r := scripted(t, cl, true, tt.script...)
-			if !errors.Is(r.err, zmtp.ErrProtocol) {
-				t.Fatalf("Handshake error %v, want ErrProtocol", r.err)
+			if !errors.Is(r.Err, zmtp.ErrProtocol) {
+				t.Fatalf("Handshake error %v, want ErrProtocol", r.Err)
 			}
 			want := []string{CmdHello}
 			if tt.initiated {
 				want = append(want, CmdInitiate)
 			}
-			if got := mechtest.Commands(r.sent); !equal(got, want...) {
+			if got := mechtest.Commands(r.Sent); !equal(got, want...) {
 				t.Fatalf("client sent %q, want %q", got, want)
 			}
 		})
 	}
 	cl := Client{ServerKey: k.S, PublicKey: k.C, SecretKey: k.c, Rand: mechtest.Fixed(vecClientTransientSecret, vecVouchNonce)}
-	if r := scripted(t, cl, true, ss.welcome(nil), ss.ready(1, nil, pairMetadata)); r.err != nil {
-		t.Fatalf("the unspoilt script fails: %v", r.err)
+	if r := scripted(t, cl, true, ss.welcome(nil), ss.ready(1, nil, pairMetadata)); r.Err != nil {
+		t.Fatalf("the unspoilt script fails: %v", r.Err)
 	}
 }
 

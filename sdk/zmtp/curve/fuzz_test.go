@@ -59,8 +59,8 @@ func FuzzCurveHello(f *testing.F) {
 		}
 		r := scripted(t, Server{SecretKey: k.s, Rand: mechtest.Fixed(vecServerTransientSecret, vecCookieKey, vecCookieNonce, vecWelcomeNonce)},
 			false, mechtest.CommandFrame(CmdHello, body))
-		checkExpected(t, r.err)
-		if got := mechtest.Commands(r.sent); len(got) > 1 || len(got) == 1 && got[0] != CmdWelcome || (err == nil) != (len(got) == 1) {
+		checkExpected(t, r.Err)
+		if got := mechtest.Commands(r.Sent); len(got) > 1 || len(got) == 1 && got[0] != CmdWelcome || (err == nil) != (len(got) == 1) {
 			t.Fatalf("server sent %q after a HELLO that opens: %v", got, err == nil)
 		}
 	})
@@ -91,7 +91,7 @@ func FuzzCurveWelcome(f *testing.F) {
 		}
 		cl := Client{ServerKey: k.S, PublicKey: k.C, SecretKey: k.c, Rand: mechtest.Fixed(vecClientTransientSecret, vecVouchNonce)}
 		r := scripted(t, cl, true, mechtest.CommandFrame(CmdWelcome, body))
-		checkExpected(t, r.err)
+		checkExpected(t, r.Err)
 	})
 }
 
@@ -120,13 +120,13 @@ func FuzzCurveInitiate(f *testing.F) {
 			}
 			return [][]byte{mechtest.CommandFrame(CmdInitiate, sent)}
 		})
-		checkExpected(t, r.err)
-		if r.err != nil {
+		checkExpected(t, r.Err)
+		if r.Err != nil {
 			return
 		}
 		// Accepted: the metadata is well formed and names a PAIR.
-		if r.peer.SocketType != "PAIR" {
-			t.Fatalf("accepted a %q", r.peer.SocketType)
+		if r.Peer.SocketType != "PAIR" {
+			t.Fatalf("accepted a %q", r.Peer.SocketType)
 		}
 		if mode%3 == 2 {
 			md, err := zmtp.ParseMetadata(data)
@@ -164,10 +164,10 @@ func FuzzCurveReady(f *testing.F) {
 		}
 		cl := Client{ServerKey: k.S, PublicKey: k.C, SecretKey: k.c, Rand: mechtest.Fixed(vecClientTransientSecret, vecVouchNonce)}
 		r := scripted(t, cl, true, ss.welcome(nil), mechtest.CommandFrame(zmtp.CmdReady, body))
-		checkExpected(t, r.err)
-		if r.err == nil {
+		checkExpected(t, r.Err)
+		if r.Err == nil {
 			// The data phase goes on after READY's nonce.
-			c := r.peer.Cipher
+			c := r.Peer.Cipher
 			if _, _, err := c.Open(0, sealFrom(messageServerPrefix, k.session, nonce, []byte{0})); err == nil {
 				t.Fatal("a MESSAGE with READY's nonce opened")
 			}
@@ -228,7 +228,7 @@ func FuzzCurveServer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		k := newVectorKeys(t)
 		r := scripted(t, Server{SecretKey: k.s, Rand: mechtest.Fixed(vecServerTransientSecret, vecCookieKey, vecCookieNonce, vecWelcomeNonce)}, false, stream)
-		checkExpected(t, r.err)
+		checkExpected(t, r.Err)
 	})
 }
 
@@ -238,6 +238,6 @@ func FuzzCurveClient(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		k := newVectorKeys(t)
 		cl := Client{ServerKey: k.S, PublicKey: k.C, SecretKey: k.c, Rand: mechtest.Fixed(vecClientTransientSecret, vecVouchNonce)}
-		checkExpected(t, scripted(t, cl, true, stream).err)
+		checkExpected(t, scripted(t, cl, true, stream).Err)
 	})
 }

@@ -35,16 +35,16 @@ func FuzzPlainHello(f *testing.F) {
 			t.Fatalf("ParseHello error %v is not ErrProtocol", err)
 		}
 		r := scripted(t, Server{Auth: admin}, false, cmd(CmdHello, string(body)), cmd(CmdInitiate, string(pairReady)))
-		if r.err != nil && !expected(r.err) {
-			t.Fatalf("Handshake error %v", r.err)
+		if r.Err != nil && !expected(r.Err) {
+			t.Fatalf("Handshake error %v", r.Err)
 		}
-		if r.err == nil && (string(u) != "admin" || string(p) != "secret") {
+		if r.Err == nil && (string(u) != "admin" || string(p) != "secret") {
 			t.Fatalf("server let %q %q in", u, p)
 		}
 		// At most the mechanism's two commands and Handshake's ERROR
 		// for a socket type that may not talk to PAIR.
-		if len(r.sent) > 3 {
-			t.Fatalf("server sent %d commands", len(r.sent))
+		if len(r.Sent) > 3 {
+			t.Fatalf("server sent %d commands", len(r.Sent))
 		}
 	})
 }
@@ -59,9 +59,9 @@ func FuzzPlainInitiate(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := scripted(t, Server{Auth: admin}, false, cmd(CmdHello, "\x05admin\x06secret"), cmd(CmdInitiate, string(body)))
-		if r.err != nil {
-			if !expected(r.err) {
-				t.Fatalf("Handshake error %v", r.err)
+		if r.Err != nil {
+			if !expected(r.Err) {
+				t.Fatalf("Handshake error %v", r.Err)
 			}
 			return
 		}
@@ -72,8 +72,8 @@ func FuzzPlainInitiate(f *testing.F) {
 		if again := md.Append(nil); !bytes.Equal(again, body) {
 			t.Fatalf("metadata % x re-encodes as % x", body, again)
 		}
-		if r.peer.SocketType != "PAIR" {
-			t.Fatalf("socket type %q", r.peer.SocketType)
+		if r.Peer.SocketType != "PAIR" {
+			t.Fatalf("socket type %q", r.Peer.SocketType)
 		}
 	})
 }
@@ -86,13 +86,13 @@ func FuzzPlainClient(f *testing.F) {
 	f.Add(bytes.Join([][]byte{cmd(CmdWelcome, ""), cmd(zmtp.CmdError, "\x03500")}, nil))
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		r := scripted(t, Client{"admin", "secret"}, true, stream)
-		if r.err != nil && !expected(r.err) {
-			t.Fatalf("Handshake error %v", r.err)
+		if r.Err != nil && !expected(r.Err) {
+			t.Fatalf("Handshake error %v", r.Err)
 		}
 		// At most the mechanism's two commands and Handshake's ERROR
 		// for a socket type that may not talk to PAIR.
-		if len(r.sent) > 3 {
-			t.Fatalf("client sent %d commands", len(r.sent))
+		if len(r.Sent) > 3 {
+			t.Fatalf("client sent %d commands", len(r.Sent))
 		}
 	})
 }
@@ -104,13 +104,13 @@ func FuzzPlainServer(f *testing.F) {
 	f.Add(bytes.Join([][]byte{cmd(CmdHello, "\x05admin\x05guess"), cmd(CmdInitiate, string(pairReady))}, nil))
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		r := scripted(t, Server{Auth: admin}, false, stream)
-		if r.err != nil && !expected(r.err) {
-			t.Fatalf("Handshake error %v", r.err)
+		if r.Err != nil && !expected(r.Err) {
+			t.Fatalf("Handshake error %v", r.Err)
 		}
 		// At most the mechanism's two commands and Handshake's ERROR
 		// for a socket type that may not talk to PAIR.
-		if len(r.sent) > 3 {
-			t.Fatalf("server sent %d commands", len(r.sent))
+		if len(r.Sent) > 3 {
+			t.Fatalf("server sent %d commands", len(r.Sent))
 		}
 	})
 }

@@ -237,19 +237,10 @@ func TestParseHello(t *testing.T) {
 	}
 }
 
-// result is the outcome of a scripted handshake.
-type result struct {
-	peer *zmtp.Peer
-	err  error
-	sent []mechtest.Frame // what the mechanism sent
-}
-
 // scripted runs one mechanism, as a PAIR, against a peer that plays script
 // after its greeting.
-func scripted(t testing.TB, m zmtp.Mechanism, peerAsServer bool, script ...[]byte) result {
-	conn := &mechtest.Script{R: bytes.NewReader(bytes.Join(append([][]byte{mechtest.Greeting(Name, peerAsServer)}, script...), nil))}
-	peer, err := zmtp.Handshake(zmtp.NewEncoder(conn), zmtp.NewDecoder(conn, 0), zmtp.Config{Mechanism: m, SocketType: "PAIR"})
-	return result{peer, err, mechtest.Frames(t, conn.Sent.Bytes())}
+func scripted(t testing.TB, m zmtp.Mechanism, peerAsServer bool, script ...[]byte) mechtest.Result {
+	return mechtest.Scripted(t, m, Name, peerAsServer, script...)
 }
 
 func cmd(name string, body string) []byte { return mechtest.CommandFrame(name, []byte(body)) }
@@ -273,8 +264,8 @@ func TestClientRejectsMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if r := scripted(t, Client{"admin", "secret"}, true, tt.script...); !errors.Is(r.err, zmtp.ErrProtocol) {
-				t.Fatalf("Handshake error %v, want ErrProtocol", r.err)
+			if r := scripted(t, Client{"admin", "secret"}, true, tt.script...); !errors.Is(r.Err, zmtp.ErrProtocol) {
+				t.Fatalf("Handshake error %v, want ErrProtocol", r.Err)
 			}
 		})
 	}
@@ -304,14 +295,14 @@ func TestServerRejectsMalformed(t *testing.T) {
 				return admin.Authenticate(req)
 			})
 			r := scripted(t, Server{Auth: auth}, false, tt.script...)
-			if !errors.Is(r.err, zmtp.ErrProtocol) {
-				t.Fatalf("Handshake error %v, want ErrProtocol", r.err)
+			if !errors.Is(r.Err, zmtp.ErrProtocol) {
+				t.Fatalf("Handshake error %v, want ErrProtocol", r.Err)
 			}
 			want := []string(nil)
 			if tt.welcomed {
 				want = []string{CmdWelcome}
 			}
-			if got := mechtest.Commands(r.sent); !equal(got, want...) {
+			if got := mechtest.Commands(r.Sent); !equal(got, want...) {
 				t.Fatalf("server sent %q, want %q", got, want)
 			}
 			if (asked == 1) != tt.welcomed {
@@ -352,8 +343,8 @@ func TestClientReadsBothErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := scripted(t, Client{"admin", "secret"}, true, wire)
 			var pe *zmtp.PeerError
-			if !errors.As(r.err, &pe) || pe.Reason != "400" || !errors.Is(r.err, zmtp.ErrAuth) {
-				t.Fatalf("Handshake error %v, want the server's ERROR 400", r.err)
+			if !errors.As(r.Err, &pe) || pe.Reason != "400" || !errors.Is(r.Err, zmtp.ErrAuth) {
+				t.Fatalf("Handshake error %v, want the server's ERROR 400", r.Err)
 			}
 		})
 	}

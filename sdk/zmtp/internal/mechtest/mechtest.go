@@ -267,3 +267,19 @@ func (f *fixed) Read(p []byte) (int, error) {
 	f.b = f.b[n:]
 	return n, nil
 }
+
+// Result is the outcome of a scripted handshake.
+type Result struct {
+	Peer *zmtp.Peer
+	Err  error
+	Sent []Frame // what the mechanism sent
+}
+
+// Scripted runs one mechanism, as a PAIR, against a peer whose greeting
+// names mechanism (as server or not) and that then plays script.
+func Scripted(tb testing.TB, m zmtp.Mechanism, mechanism string, peerAsServer bool, script ...[]byte) Result {
+	tb.Helper()
+	conn := &Script{R: bytes.NewReader(bytes.Join(append([][]byte{Greeting(mechanism, peerAsServer)}, script...), nil))}
+	peer, err := zmtp.Handshake(zmtp.NewEncoder(conn), zmtp.NewDecoder(conn, 0), zmtp.Config{Mechanism: m, SocketType: "PAIR"})
+	return Result{peer, err, Frames(tb, conn.Sent.Bytes())}
+}
