@@ -370,3 +370,22 @@ func TestHeartbeatPingAnsweredWithPong(t *testing.T) {
 		}
 	})
 }
+
+// TestGarbageSignatureDroppedAtOnce: ten bytes that are not a ZMTP
+// signature end the connection at once (HANDSHAKE_FAILED_PROTOCOL), not
+// after HANDSHAKE_IVL's 30 seconds, although the peer keeps it open.
+func TestGarbageSignatureDroppedAtOnce(t *testing.T) {
+	ctx := NewContext(quietLogger())
+	defer ctx.Close()
+	pull, _ := ctx.NewSocket(PULL)
+	events := pull.Monitor(EventHandshakeFailedProtocol)
+	pull.Bind("tcp://127.0.0.1:*")
+	conn := rawDial(t, pull.LastEndpoint())
+	defer conn.Close()
+	conn.Write([]byte("GET / HTTP"))
+	select {
+	case <-events:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a peer sending a bad signature was not dropped within 5 s")
+	}
+}

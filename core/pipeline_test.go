@@ -271,3 +271,39 @@ func TestPAIRConnectsToOnePeer(t *testing.T) {
 		}
 	})
 }
+
+// TestPUSHPULLKeepsOrderAndFrames: over each transport, a PUSH's messages reach the PULL in
+// the order sent, each with all its frames.
+func TestPUSHPULLKeepsOrderAndFrames(t *testing.T) {
+	for _, ep := range []string{"tcp://127.0.0.1:*", "inproc://smoke", "ipc://@zeroplug-smoke"} {
+		t.Run(ep, func(t *testing.T) {
+			pull, err := NewSocket(PULL, RecvTimeout(5*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pull.Close()
+			if err := pull.Bind(ep); err != nil {
+				t.Fatal(err)
+			}
+			push, _ := NewSocket(PUSH)
+			defer push.Close()
+			if err := push.Connect(pull.LastEndpoint()); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 100; i++ {
+				if err := push.Send([]byte(fmt.Sprint(i)), []byte("x")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < 100; i++ {
+				f, err := pull.Recv()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(f[0]) != fmt.Sprint(i) || len(f) != 2 {
+					t.Fatalf("got %q", f)
+				}
+			}
+		})
+	}
+}

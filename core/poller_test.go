@@ -163,3 +163,28 @@ func TestPollerConcurrentWithCalls(t *testing.T) {
 	close(stop)
 	<-done
 }
+
+// TestPollerReturnsWhenSocketCloses: a Wait without a deadline returns
+// ErrClosed when a socket it watches is closed.
+func TestPollerReturnsWhenSocketCloses(t *testing.T) {
+	ctx := NewContext()
+	defer ctx.Close()
+	pull, _ := ctx.NewSocket(PULL)
+	p := NewPoller()
+	p.Add(pull, PollIn)
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Wait(t.Context(), -1)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // let Wait block: it must return either way
+	pull.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Wait: %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait did not return after its socket closed")
+	}
+}

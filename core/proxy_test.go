@@ -181,3 +181,36 @@ func TestProxyEndsWithItsSockets(t *testing.T) {
 		t.Fatal("Proxy did not return")
 	}
 }
+
+// TestProxyCaptureWaitsForPeer: libzmq's zmq_proxy sends to its capture
+// socket with a blocking send, so a copy waits for the capture's first peer.
+func TestProxyCaptureWaitsForPeer(t *testing.T) {
+	ctx := NewContext()
+	defer ctx.Close()
+	sock := func(typ Type) *Socket {
+		s, _ := ctx.NewSocket(typ, Linger(0), RecvTimeout(3*time.Second))
+		return s
+	}
+	front, back, capture := sock(PULL), sock(PUSH), sock(PUSH)
+	front.Bind("inproc://front")
+	back.Bind("inproc://back")
+	capture.Bind("inproc://capture")
+	done := make(chan error, 1)
+	go func() { done <- Proxy(front, back, capture) }()
+	in, out := sock(PUSH), sock(PULL)
+	in.Connect("inproc://front")
+	out.Connect("inproc://back")
+	in.SendString("hello")
+	tap := sock(PULL)
+	tap.Connect("inproc://capture") // the capture's first peer, after the message
+	if f, err := tap.Recv(); err != nil || string(f[0]) != "hello" {
+		t.Errorf("capture got %q, %v; want the copy of hello", f, err)
+	}
+	if f, err := out.Recv(); err != nil || string(f[0]) != "hello" {
+		t.Errorf("backend got %q, %v", f, err)
+	}
+	for _, s := range []*Socket{in, out, tap, front, back, capture} {
+		s.Close()
+	}
+	<-done
+}

@@ -645,3 +645,24 @@ func TestInprocRoomComesBack(t *testing.T) {
 		}
 	})
 }
+
+// TestSUBBoundOnInprocSubscribesConnectingPUB: a SUB bound on inproc tells a PUB that connects later
+// what it wants (the connect hook runs on both sides of a link).
+func TestSUBBoundOnInprocSubscribesConnectingPUB(t *testing.T) {
+	ctx := NewContext()
+	defer ctx.Close()
+	sub, _ := ctx.NewSocket(SUB, RecvTimeout(5*time.Second), Subscribe("a"))
+	if err := sub.Bind("inproc://sub-binds"); err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := ctx.NewSocket(PUB)
+	if err := pub.Connect("inproc://sub-binds"); err != nil {
+		t.Fatal(err)
+	}
+	pub.SendString("b-skip")
+	pub.SendString("a-keep")
+	f, err := sub.Recv()
+	if err != nil || string(f[0]) != "a-keep" {
+		t.Fatalf("got %q, %v", f, err)
+	}
+}
