@@ -18,13 +18,13 @@ import (
 type optionKind int
 
 const (
-	kindInt      optionKind = iota // int; text: a decimal integer
-	kindInt64                      // int64; text: a decimal integer
-	kindBool                       // bool; text: 1, 0, true or false
-	kindMillis                     // time.Duration; text: milliseconds as libzmq counts them (-1: infinite)
-	kindSeconds                    // time.Duration; text: seconds as libzmq counts them
-	kindBytes                      // []byte; text: the bytes as given
-	kindString                     // string; text: as given
+	kindInt     optionKind = iota // int; text: a decimal integer
+	kindInt64                     // int64; text: a decimal integer
+	kindBool                      // bool; text: 1, 0, true or false
+	kindMillis                    // time.Duration; text: milliseconds as libzmq counts them (-1: infinite)
+	kindSeconds                   // time.Duration; text: seconds as libzmq counts them
+	kindBytes                     // []byte; text: the bytes as given
+	kindString                    // string; text: as given
 )
 
 // optionSpec is one option by libzmq's name (without the ZMQ_ prefix).
