@@ -75,6 +75,10 @@ func (Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sd
 		return nil, err
 	}
 	tl := ln.(*net.TCPListener)
+	if err := setBacklog(tl, opts.Backlog); err != nil {
+		tl.Close()
+		return nil, err
+	}
 	return &listener{
 		ln:   tl,
 		ep:   sdk.Endpoint{Scheme: scheme, Address: tl.Addr().String()},
