@@ -70,6 +70,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		connects:  make(map[string][]*session),
 	}
 	o := defaultOptions()
+	c.defaults.apply(&o)
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
