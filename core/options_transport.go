@@ -79,7 +79,11 @@ const (
 	ReconnectStopConnRefused ReconnectStopFlags = 1
 	// ReconnectStopHandshakeFailed: stop when the ZMTP handshake fails: a
 	// peer that is not ZMTP, one that breaks the protocol, a refusal by
-	// the server's authenticator, or a handshake timed out.
+	// the server's authenticator, or a handshake timed out. (libzmq 4.3.4
+	// stops after a protocol error or a refusal even without the flag,
+	// and retries only a connection lost or timed out in the handshake;
+	// zeroplug retries every failure unless told, since a refusal may be
+	// lifted, a client's key admitted, while the client runs.)
 	ReconnectStopHandshakeFailed ReconnectStopFlags = 2
 	// ReconnectStopAfterDisconnect: do not reconnect after Disconnect.
 	// Disconnect always ends the connect's retries here, so the flag only

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -493,5 +494,42 @@ func TestContextDefaults(t *testing.T) {
 	plain := newEnv(t).socket(PULL)
 	if got, _ := plain.Option("MAXMSGSIZE"); got != int64(-1) {
 		t.Errorf("MAXMSGSIZE with no context default = %v; want -1", got)
+	}
+}
+
+// pyPlainServer is a libzmq PLAIN server with no ZAP handler, which
+// refuses every client (libzmq 4.3.4 drops the connection in the
+// handshake), until its input ends.
+const pyPlainServer = `
+import sys, zmq
+ctx = zmq.Context()
+s = ctx.socket(zmq.ROUTER)
+s.linger = 0
+s.plain_server = True
+s.bind("tcp://127.0.0.1:*")
+print(s.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
+sys.stdin.readline()
+s.close()
+ctx.term()
+`
+
+// TestReconnectStopAfterRefusal: a PLAIN client that libzmq's server
+// refuses stops trying with RECONNECT_STOP_HANDSHAKE_FAILED: the monitor
+// shows the failed handshake, then CLOSED, and no retry.
+func TestReconnectStopAfterRefusal(t *testing.T) {
+	e := newEnv(t)
+	p, ep := startPyScript(t, pyPlainServer)
+	defer p.CloseStdin()
+	s := e.socket(DEALER, PlainUsername("u"), PlainPassword("p"), ReconnectStop(ReconnectStopHandshakeFailed))
+	ch := s.Monitor(EventAll)
+	if err := s.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	seen := stoppedEvents(t, ch)
+	failed := slices.ContainsFunc(seen, func(ev EventType) bool {
+		return ev == EventHandshakeFailedAuth || ev == EventHandshakeFailedProtocol || ev == EventHandshakeFailedNoDetail
+	})
+	if !failed || slices.Contains(seen, EventConnectRetried) {
+		t.Fatalf("events before CLOSED: %v; want a failed handshake and no CONNECT_RETRIED", seen)
 	}
 }
