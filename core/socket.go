@@ -34,7 +34,7 @@ type Socket struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	closed    atomic.Bool
-	done      chan struct{} // closed when Close has finished
+	done      chan struct{} // closed when Close has finished lingering (Done)
 
 	pipes        map[*pipe]struct{}
 	listeners    map[string]*binding   // by endpoint, as given and as resolved
@@ -70,6 +70,9 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		connects:  make(map[string][]*session),
 	}
 	o := defaultOptions()
+	if !c.blocky {
+		o.linger = 0 // ZMQ_BLOCKY false: the default LINGER is 0
+	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
