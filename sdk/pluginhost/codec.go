@@ -40,7 +40,8 @@ var kinds = map[pb.ErrorKind]error{
 }
 
 // remoteError is an error that happened in the plugin: its text, and the
-// class and errno errors.Is finds.
+// class, errno and errno's sentinel errors.Is finds, so that a plugin's
+// EADDRINUSE is sdk.ErrAddrInUse here as a linked-in driver's is.
 type remoteError struct {
 	msg   string
 	kind  error
@@ -56,6 +57,9 @@ func (e *remoteError) Unwrap() []error {
 	}
 	if e.errno != 0 {
 		out = append(out, e.errno)
+		if s := sdk.ErrnoSentinel(e.errno); s != nil && s != e.kind {
+			out = append(out, s)
+		}
 	}
 	return out
 }

@@ -1,0 +1,36 @@
+package zeroplug
+
+import (
+	"github.com/zeroplug/zeroplug/core"
+)
+
+// ErrAddrInUse: an inproc name already bound (EADDRINUSE); other
+// transports wrap the operating system's error.
+var ErrAddrInUse = core.ErrAddrInUse
+
+// ErrAgain: a non-blocking call could not go on now, or a timeout
+// (SNDTIMEO, RCVTIMEO) expired (EAGAIN).
+var ErrAgain = core.ErrAgain
+
+// ErrClosed: the socket or its context is closed (ETERM, ENOTSOCK).
+var ErrClosed = core.ErrClosed
+
+// ErrHostUnreachable: a ROUTER with ROUTER_MANDATORY has no peer with
+// that routing id (EHOSTUNREACH).
+var ErrHostUnreachable = core.ErrHostUnreachable
+
+// ErrInvalid: an argument is out of range, such as an empty message
+// where frames are required (EINVAL).
+var ErrInvalid = core.ErrInvalid
+
+// ErrNotBound: Unbind or Disconnect of an endpoint the socket does not
+// have (ENOENT).
+var ErrNotBound = core.ErrNotBound
+
+// ErrNotSupported: the socket type cannot do this, such as Recv on a
+// PUB (ENOTSUP).
+var ErrNotSupported = core.ErrNotSupported
+
+// ErrState: the call breaks the socket's state machine, such as a REQ
+// sending twice without a reply between (EFSM).
+var ErrState = core.ErrState
