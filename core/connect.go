@@ -264,7 +264,7 @@ func (ss *session) run() {
 				s.event(Event{Type: EventConnectDelayed, Endpoint: ss.endpoint, Err: err})
 				delayed = true
 			}
-			if o.reconnectStop&ReconnectStopConnRefused != 0 && errors.Is(err, syscall.ECONNREFUSED) {
+			if o.reconnectStop&ReconnectStopConnRefused != 0 && refused(err) {
 				ss.giveUp()
 				return
 			}
@@ -292,6 +292,13 @@ func (ss *session) run() {
 		case <-t.C:
 		}
 	}
+}
+
+// refused reports a connection refused: the sdk's sentinel, which the
+// built-in drivers and plugins wrap, or the bare errno a driver of someone
+// else's may return.
+func refused(err error) bool {
+	return errors.Is(err, sdk.ErrConnRefused) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // giveUp ends a connect that RECONNECT_STOP says not to retry. libzmq's
