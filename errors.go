@@ -34,3 +34,16 @@ var ErrNotSupported = core.ErrNotSupported
 // ErrState: the call breaks the socket's state machine, such as a REQ
 // sending twice without a reply between (EFSM).
 var ErrState = core.ErrState
+
+// ErrAddrNotAvailable: a bind to an address that is not this host's
+// (EADDRNOTAVAIL).
+var ErrAddrNotAvailable = core.ErrAddrNotAvailable
+
+// ErrConnRefused: nobody listens where a connection was attempted
+// (ECONNREFUSED); the monitor's CONNECT_DELAYED event carries it, as
+// libzmq's carries the errno, while the socket goes on retrying.
+var ErrConnRefused = core.ErrConnRefused
+
+// ErrNetUnreachable: a transport has no route to the network
+// (ENETUNREACH).
+var ErrNetUnreachable = core.ErrNetUnreachable
