@@ -99,7 +99,7 @@ func goRun(t *testing.T, dir string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(goCommand(), args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOPROXY=off", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s in the README's scratch module: %v\n%s", strings.Join(args, " "), err, out)
 	}
