@@ -4,6 +4,10 @@ import (
 	"github.com/zeroplug/zeroplug/core"
 )
 
+// The errors a socket returns, each the counterpart of a libzmq errno. They
+// are core's very values, not copies, so that errors.Is matches an error
+// whichever package a caller compares it with.
+
 // ErrAddrInUse: an inproc name already bound (EADDRINUSE); other
 // transports wrap the operating system's error.
 var ErrAddrInUse = core.ErrAddrInUse
