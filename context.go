@@ -45,3 +45,20 @@ func WithPluginManifest(path string) ContextOption { return core.WithPluginManif
 // WithPluginPath adds directories to search for transport plugins, before
 // $ZEROPLUG_PLUGIN_PATH, ~/.zeroplug/plugins and the executable's directory.
 func WithPluginPath(dirs ...string) ContextOption { return core.WithPluginPath(dirs...) }
+
+// WithBlocky is libzmq's ZMQ_BLOCKY. With the default, true, Close waits
+// for every socket's linger, which is for ever by default (LINGER -1).
+// WithBlocky(false) gives the context's sockets a LINGER of 0 unless they
+// set one (libzmq 4.2 and later), so that neither Socket.Close nor
+// Context.Close waits for a peer: what is queued when a socket closes is
+// dropped.
+func WithBlocky(blocky bool) ContextOption { return core.WithBlocky(blocky) }
+
+// WithIPv6 is the context's ZMQ_IPV6: the default of its sockets' IPV6
+// option (resolve names and wildcards to IPv6 too). Default false.
+func WithIPv6(on bool) ContextOption { return core.WithIPv6(on) }
+
+// WithMaxMsgSize is the context's ZMQ_MAX_MSGSZ, the default of its
+// sockets' MAXMSGSIZE: a peer sending a larger message is disconnected.
+// Negative (the default) means no limit.
+func WithMaxMsgSize(n int64) ContextOption { return core.WithMaxMsgSize(n) }

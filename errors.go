@@ -4,6 +4,10 @@ import (
 	"github.com/zeroplug/zeroplug/core"
 )
 
+// The errors a socket returns, each the counterpart of a libzmq errno. They
+// are core's very values, not copies, so that errors.Is matches an error
+// whichever package a caller compares it with.
+
 // ErrAddrInUse: an inproc name already bound (EADDRINUSE); other
 // transports wrap the operating system's error.
 var ErrAddrInUse = core.ErrAddrInUse
@@ -34,3 +38,16 @@ var ErrNotSupported = core.ErrNotSupported
 // ErrState: the call breaks the socket's state machine, such as a REQ
 // sending twice without a reply between (EFSM).
 var ErrState = core.ErrState
+
+// ErrAddrNotAvailable: a bind to an address that is not this host's
+// (EADDRNOTAVAIL).
+var ErrAddrNotAvailable = core.ErrAddrNotAvailable
+
+// ErrConnRefused: nobody listens where a connection was attempted
+// (ECONNREFUSED); the monitor's CONNECT_DELAYED event carries it, as
+// libzmq's carries the errno, while the socket goes on retrying.
+var ErrConnRefused = core.ErrConnRefused
+
+// ErrNetUnreachable: a transport has no route to the network
+// (ENETUNREACH).
+var ErrNetUnreachable = core.ErrNetUnreachable

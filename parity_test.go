@@ -83,6 +83,9 @@ type declared struct {
 	doc  string      // its doc comment, or its group's
 	fn   *ast.FuncDecl
 	file *ast.File
+	// refers are the qualified identifiers ("core.PUSH") its declaration
+	// names: the aliased type, the value, or the functions its body calls.
+	refers []string
 }
 
 // parsePackage reads the exported top-level identifiers of the non-test Go
@@ -108,20 +111,26 @@ func parsePackage(t *testing.T, dir string) (*token.FileSet, []declared) {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
 				if d.Recv == nil && d.Name.IsExported() {
-					out = append(out, declared{name: d.Name.Name, kind: token.FUNC, doc: d.Doc.Text(), fn: d, file: f})
+					out = append(out, declared{name: d.Name.Name, kind: token.FUNC, doc: d.Doc.Text(), fn: d, file: f, refers: calls(d.Body)})
 				}
 			case *ast.GenDecl:
 				for _, spec := range d.Specs {
 					switch spec := spec.(type) {
 					case *ast.TypeSpec:
 						if spec.Name.IsExported() {
-							out = append(out, declared{name: spec.Name.Name, kind: token.TYPE, doc: specDoc(d, spec.Doc, spec.Comment), file: f})
+							out = append(out, declared{name: spec.Name.Name, kind: token.TYPE, doc: specDoc(d, spec.Doc, spec.Comment), file: f,
+								refers: []string{qualifiedName(spec.Type)}})
 						}
 					case *ast.ValueSpec:
-						for _, id := range spec.Names {
-							if id.IsExported() {
-								out = append(out, declared{name: id.Name, kind: d.Tok, doc: specDoc(d, spec.Doc, spec.Comment), file: f})
+						for i, id := range spec.Names {
+							if !id.IsExported() {
+								continue
 							}
+							var refers []string
+							if i < len(spec.Values) {
+								refers = []string{qualifiedName(spec.Values[i])}
+							}
+							out = append(out, declared{name: id.Name, kind: d.Tok, doc: specDoc(d, spec.Doc, spec.Comment), file: f, refers: refers})
 						}
 					}
 				}
@@ -129,6 +138,33 @@ func parsePackage(t *testing.T, dir string) (*token.FileSet, []declared) {
 		}
 	}
 	return fset, out
+}
+
+// qualifiedName is "pkg.Name" for an expression that is just that, else "".
+func qualifiedName(e ast.Expr) string {
+	if sel, ok := e.(*ast.SelectorExpr); ok {
+		if pkg, ok := sel.X.(*ast.Ident); ok {
+			return pkg.Name + "." + sel.Sel.Name
+		}
+	}
+	return ""
+}
+
+// calls lists the qualified functions that a function body calls.
+func calls(body *ast.BlockStmt) []string {
+	var out []string
+	if body == nil {
+		return nil
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if name := qualifiedName(call.Fun); name != "" {
+				out = append(out, name)
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // specDoc is a spec's own comment, above or beside it, else its group's.
@@ -147,10 +183,10 @@ func specDoc(d *ast.GenDecl, doc, line *ast.CommentGroup) string {
 // re-exports it.
 func TestParity(t *testing.T) {
 	_, rootDecls := parsePackage(t, ".")
-	inRoot := map[string]bool{}
+	inRoot := map[string]declared{}
 	declaredNames := map[string]bool{} // "pkg.Name" of every source identifier
 	for _, d := range rootDecls {
-		inRoot[d.name] = true
+		inRoot[d.name] = d
 	}
 	for _, src := range reexported {
 		fset, decls := parsePackage(t, src.dir)
@@ -164,7 +200,14 @@ func TestParity(t *testing.T) {
 		byName := map[string]string{}
 		for _, d := range decls {
 			name := src.rootName(d.name)
-			if _, skip := notReexported[src.pkg+"."+d.name]; skip || inRoot[name] {
+			if _, skip := notReexported[src.pkg+"."+d.name]; skip {
+				continue
+			}
+			if r, ok := inRoot[name]; ok {
+				if !slices.Contains(r.refers, src.pkg+"."+d.name) || r.kind != d.kind {
+					t.Errorf("zeroplug.%s should be a %s re-exporting %s.%s, but is a %s naming %v",
+						name, d.kind, src.pkg, d.name, r.kind, r.refers)
+				}
 				continue
 			}
 			byName[name] = reexportCode(fset, src, d, types)
@@ -341,5 +384,78 @@ func TestRootDocumented(t *testing.T) {
 		if strings.TrimSpace(d.doc) == "" {
 			t.Errorf("%s has no doc comment", d.name)
 		}
+	}
+}
+
+// TestReexportCode checks the code TestParity prints for identifiers it has
+// not seen: the wrapper of a function keeps its parameters (unnamed ones
+// named, variadic ones spread), names the package's types and zap's by their
+// root aliases, and carries the doc comment over under the root's name.
+func TestReexportCode(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "core", "core.go"), `package core
+
+import (
+	"context"
+	"time"
+
+	"github.com/zeroplug/zeroplug/sdk/zmtp/zap"
+)
+
+// Ready is what Poll found ready.
+type Ready []*Socket
+
+type Socket struct{}
+
+// Poll waits for one of items.
+func Poll(ctx context.Context, timeout time.Duration, items ...*Socket) (Ready, error)
+
+// Guard is an option.
+func Guard(zap.Authenticator, int) Option
+
+// Fresh makes a channel.
+func Fresh() <-chan map[string][]Ready
+`)
+	writeFile(t, filepath.Join(dir, "curve", "curve.go"), `package curve
+
+// Key is a key.
+type Key [32]byte
+
+// ParseKey parses a key.
+func ParseKey(s string) (k Key, err error)
+
+var ErrOdd = error(nil)
+`)
+	want := map[string]string{
+		"Ready": "// Ready is what Poll found ready.\ntype Ready = core.Ready\n",
+		"Poll": "// Poll waits for one of items.\n" +
+			"func Poll(ctx context.Context, timeout time.Duration, items ...*Socket) (Ready, error) { return core.Poll(ctx, timeout, items...) }\n",
+		"Guard":         "// Guard is an option.\nfunc Guard(p0 ZAPAuthenticator, p1 int) Option { return core.Guard(p0, p1) }\n",
+		"Fresh":         "// Fresh makes a channel.\nfunc Fresh() <-chan map[string][]Ready { return core.Fresh() }\n",
+		"ParseCurveKey": "// ParseCurveKey parses a key.\nfunc ParseCurveKey(s string) (k CurveKey, err error) { return curve.ParseKey(s) }\n",
+		"ErrCurveOdd":   "// ErrCurveOdd is curve.ErrOdd.\nvar ErrCurveOdd = curve.ErrOdd\n",
+		"CurveKey":      "// CurveKey is a key.\ntype CurveKey = curve.Key\n",
+		"Socket":        "// Socket is core.Socket.\ntype Socket = core.Socket\n",
+	}
+	got := map[string]string{}
+	for _, src := range []source{reexported[0], reexported[1]} {
+		fset, decls := parsePackage(t, filepath.Join(dir, src.pkg))
+		types := map[string]bool{}
+		for _, d := range decls {
+			if d.kind == token.TYPE {
+				types[d.name] = true
+			}
+		}
+		for _, d := range decls {
+			got[src.rootName(d.name)] = reexportCode(fset, src, d, types)
+		}
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("code for %s:\n%s\nwant:\n%s", name, got[name], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("code for %d identifiers, want %d: %v", len(got), len(want), slices.Sorted(maps.Keys(got)))
 	}
 }
