@@ -220,7 +220,10 @@ type ReconnectStopFlags = core.ReconnectStopFlags
 
 // ReconnectStopHandshakeFailed: stop when the ZMTP handshake fails: a
 // peer that is not ZMTP, one that breaks the protocol, a refusal by
-// the server's authenticator, or a handshake timed out.
+// the server's authenticator, or a handshake timed out. libzmq 4.3.4
+// stops after a protocol error or a refusal even without the flag;
+// zeroplug retries every failure unless told, since a refusal may be
+// lifted (a client's key admitted) while the client runs.
 const ReconnectStopHandshakeFailed = core.ReconnectStopHandshakeFailed
 
 // TCPMaxRT is ZMQ_TCP_MAXRT: a tcp connection whose sent data stays
