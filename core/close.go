@@ -30,21 +30,38 @@ func (s *Socket) untrackConn(c net.Conn) {
 	s.mu.Unlock()
 }
 
-// lingerPoll is how often Close looks whether queued messages are out.
-const lingerPoll = 2 * time.Millisecond
+// Linger polls whether queued messages are out, at first often (most
+// lingers are short), then less often, so that a socket lingering for ever
+// for a peer that never comes costs next to nothing.
+const (
+	lingerPollMin = 2 * time.Millisecond
+	lingerPollMax = 100 * time.Millisecond
+)
 
-// Close closes the socket. Messages still queued for peers are given
-// LINGER to go out (for ever by default, as in libzmq); then every
-// connection is closed and every goroutine of the socket has ended when
-// Close returns. Blocked Send and Recv calls return ErrClosed.
+// Close closes the socket and returns at once, as libzmq's zmq_close:
+// blocked Send and Recv calls return ErrClosed, and so does every call
+// after; the socket stops listening at once (its endpoints are free to
+// bind again) and inproc peers lose it at once.
+//
+// Messages still queued for connected (or connecting, and reconnecting)
+// peers go on being delivered in the background, for up to LINGER: for
+// ever by default (-1, as in libzmq), not at all with 0. Messages queued
+// for a peer that is not reconnected are lost with it: those of a
+// connection that was accepted on a Bind and ends, and those of a Connect
+// without RECONNECT_IVL. Context.Close waits for the lingering sockets;
+// Done tells when this one has finished. Setting LINGER on the closed
+// socket shortens what remains of its linger: Linger(0) drops what is
+// still queued.
+//
+// When nothing is queued, or LINGER is 0, everything has ended (every
+// connection closed, every goroutine of the socket returned, Done closed)
+// when Close returns.
 func (s *Socket) Close() error {
 	first := false
 	s.closeOnce.Do(func() { first = true })
 	if !first {
-		<-s.done
 		return nil
 	}
-	o := s.options()
 	s.mu.Lock()
 	s.closed.Store(true)
 	close(s.closing)
@@ -59,16 +76,53 @@ func (s *Socket) Close() error {
 		s.event(Event{Type: EventClosed, Endpoint: b.endpoint})
 	}
 	s.unbindAllInproc()
+	// Inproc messages are in the peer's queue already: nothing to linger.
+	s.disconnectAllInproc()
+	s.pollers.notify()
 
-	// Linger: let the writers drain what is queued.
-	deadline := time.Time{}
-	if o.linger >= 0 {
-		deadline = time.Now().Add(o.linger)
+	if s.options().linger == 0 || s.drained() {
+		s.finishClose(bindings)
+		return nil
 	}
-	for !s.drained() && (deadline.IsZero() || time.Now().Before(deadline)) {
-		time.Sleep(lingerPoll)
-	}
+	closedAt := time.Now()
+	go func() {
+		s.linger(closedAt)
+		s.finishClose(bindings)
+	}()
+	return nil
+}
 
+// Done is closed when the socket has finished closing: after Close, once
+// its queued messages are delivered or its LINGER is over, every
+// connection closed and every goroutine of the socket ended.
+func (s *Socket) Done() <-chan struct{} { return s.done }
+
+// Context is the context the socket belongs to.
+func (s *Socket) Context() *Context { return s.ctx }
+
+// linger waits until every message queued for a connection is written,
+// or LINGER since closedAt is over. LINGER is read each time round, so
+// that setting it on the closed socket takes effect.
+func (s *Socket) linger(closedAt time.Time) {
+	poll := lingerPollMin
+	for !s.drained() {
+		wait := poll
+		if l := s.options().linger; l >= 0 {
+			left := l - time.Since(closedAt)
+			if left <= 0 {
+				return
+			}
+			wait = min(wait, left)
+		}
+		time.Sleep(wait)
+		poll = min(2*poll, lingerPollMax)
+	}
+}
+
+// finishClose ends what Close left running: the connects stop, every
+// connection closes, and once every goroutine of the socket has returned
+// the context forgets it and Done is closed.
+func (s *Socket) finishClose(bindings map[*binding]struct{}) {
 	s.mu.Lock()
 	s.lingerOver = true
 	for _, list := range s.connects {
@@ -83,17 +137,17 @@ func (s *Socket) Close() error {
 		b.close()
 	}
 	s.mu.Unlock()
-	s.disconnectAllInproc()
 	s.wg.Wait()
 	s.pat.close()
 	s.stopMonitors()
 	s.pollers.notify()
 	s.ctx.forget(s)
 	close(s.done)
-	return nil
 }
 
-// drained reports whether every connection's queue is empty and written.
+// drained reports whether every message queued for a connection is
+// written. Pipes whose peer is gone for good were removed (removePipe),
+// and their messages with them: they hold nothing up.
 func (s *Socket) drained() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

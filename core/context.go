@@ -14,14 +14,17 @@ import (
 // one, behind NewSocket.
 type Context struct {
 	mu      sync.Mutex
-	sockets map[*Socket]struct{}
+	sockets map[*Socket]struct{} // open or lingering
 	closed  bool
+	blocky  bool // WithBlocky's; true unless set
 
 	inproc  inprocRegistry
 	drivers *registry
 	plugins pluginConfig
 	log     hclog.Logger
 	auth    zap.Authenticator // WithAuthenticator's, or nil
+
+	defaults socketDefaults // WithIPv6's and WithMaxMsgSize's
 }
 
 // ContextOption configures a Context.
@@ -35,10 +38,19 @@ func WithLogger(l hclog.Logger) ContextOption { return func(c *Context) { c.log 
 // place of any built-in one.
 func WithDriver(d sdk.Driver) ContextOption { return func(c *Context) { c.drivers.register(d) } }
 
+// WithBlocky is libzmq's ZMQ_BLOCKY. With the default, true, Close waits
+// for every socket's linger, which is for ever by default (LINGER -1).
+// WithBlocky(false) gives the context's sockets a LINGER of 0 unless they
+// set one (libzmq 4.2 and later), so that neither Socket.Close nor
+// Context.Close waits for a peer: what is queued when a socket closes is
+// dropped.
+func WithBlocky(blocky bool) ContextOption { return func(c *Context) { c.blocky = blocky } }
+
 // NewContext returns a context with tcp and ipc registered.
 func NewContext(opts ...ContextOption) *Context {
 	c := &Context{
 		sockets: make(map[*Socket]struct{}),
+		blocky:  true,
 		drivers: newRegistry(),
 		log: hclog.New(&hclog.LoggerOptions{
 			Name:   "zeroplug",
@@ -47,6 +59,7 @@ func NewContext(opts ...ContextOption) *Context {
 		}),
 	}
 	c.inproc.init()
+	c.defaults = newSocketDefaults()
 	for _, o := range opts {
 		o(c)
 	}
@@ -70,6 +83,10 @@ func (c *Context) RegisterDriver(d sdk.Driver) { c.drivers.register(d) }
 // Schemes lists the endpoint schemes the context can bind and connect.
 func (c *Context) Schemes() []string { return c.drivers.schemes() }
 
+// Blocky reports ZMQ_BLOCKY: whether the context's sockets linger by
+// default (see WithBlocky).
+func (c *Context) Blocky() bool { return c.blocky }
+
 // NewSocket opens a socket of the given type.
 func (c *Context) NewSocket(t Type, opts ...Option) (*Socket, error) {
 	s, err := newSocket(c, t, opts)
@@ -91,9 +108,19 @@ func (c *Context) forget(s *Socket) {
 	c.mu.Unlock()
 }
 
-// Close closes every socket of the context, each honouring its linger,
-// refuses new ones and stops the context's plugin processes: libzmq's
-// zmq_ctx_term.
+// Close is libzmq's zmq_ctx_term: it closes every socket of the context
+// (blocked calls return ErrClosed), refuses new ones, waits until every
+// socket, closed now or before, has finished lingering (Socket.Done), and
+// stops the context's plugin processes.
+//
+// A socket finishes lingering when what it queued for its peers is
+// written, when its LINGER is over, or when no peer is left to write it
+// to (see Socket.Close). So, as in libzmq, with the default LINGER (-1)
+// Close waits for ever for a peer that is connected but does not read, or
+// that a Connect is still trying to reach while messages wait for it. A
+// program that must not wait sets LINGER, or makes its context with
+// WithBlocky(false); then what is still queued when LINGER is over is
+// lost.
 func (c *Context) Close() error {
 	c.mu.Lock()
 	c.closed = true
@@ -102,12 +129,12 @@ func (c *Context) Close() error {
 		socks = append(socks, s)
 	}
 	c.mu.Unlock()
-	var wg sync.WaitGroup
 	for _, s := range socks {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.Close() }()
+		s.Close()
 	}
-	wg.Wait()
+	for _, s := range socks {
+		<-s.Done()
+	}
 	c.drivers.plugins.Close()
 	return nil
 }

@@ -6,6 +6,9 @@ package core
 import (
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/zeroplug/zeroplug/internal/peertest"
 )
 
 // pushToPython: a zeroplug PUSH sends, a libzmq PULL (pyzmq) receives.
@@ -103,5 +106,37 @@ func pairFromPython(t *testing.T, e *interopEnv) {
 		expectFrames(t, "zeroplug PAIR received", got, want[i])
 		zpSend(t, pair, append(got, []byte("re"))...)
 		expectFrames(t, "libzmq PAIR received", py.recv(), append(want[i], []byte("re")))
+	}
+}
+
+// TestInteropLibzmqLingerDelivers: messages a zeroplug PUSH queued before
+// Close, for a peer not there yet, reach a libzmq PULL (pyzmq) that binds
+// only after the Close, and the socket's linger then ends.
+func TestInteropLibzmqLingerDelivers(t *testing.T) {
+	for _, transport := range []string{"tcp", "ipc"} {
+		t.Run(transport, func(t *testing.T) {
+			e := newInteropEnv(t, interopSuite{peer: libzmqImpl}, transport, false)
+			ep := peertest.IPCEndpoint(t)
+			if transport == "tcp" {
+				ep = peertest.FreeTCPEndpoint(t)
+			}
+			push := e.socket(PUSH, Linger(-1), ReconnectInterval(10*time.Millisecond))
+			if err := push.Connect(ep); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range interopMessages() {
+				zpSend(t, push, m...)
+			}
+			closeAtOnce(t, push)
+			py := e.startPython("PULL", "bind", ep)
+			for _, want := range interopMessages() {
+				expectFrames(t, "libzmq PULL received", py.recv(), want)
+			}
+			select {
+			case <-push.Done():
+			case <-time.After(interopTimeout):
+				t.Fatal("the linger did not end once libzmq had every message")
+			}
+		})
 	}
 }

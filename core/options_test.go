@@ -151,9 +151,10 @@ func TestOptionImmediate(t *testing.T) {
 	})
 }
 
-// TestOptionLinger: ZMQ_LINGER bounds how long Close waits for queued
-// messages: 0 not at all (they are dropped), a duration that long, and the
-// default (-1) until they are delivered.
+// TestOptionLinger: ZMQ_LINGER bounds how long a closed socket goes on
+// delivering what it queued, in the background (Close itself returns at
+// once): 0 not at all (the messages are dropped), a duration that long,
+// and the default (-1) until they are delivered, however late the peer.
 func TestOptionLinger(t *testing.T) {
 	eachStreamTransport(t, func(t *testing.T, tr transport) {
 		for _, tc := range []struct {
@@ -176,17 +177,16 @@ func TestOptionLinger(t *testing.T) {
 					mustSend(t, push, fmt.Sprint(i))
 				}
 				start := time.Now()
-				closed := make(chan struct{})
-				go func() { push.Close(); close(closed) }()
+				closeAtOnce(t, push)
 				if tc.linger >= 0 {
 					select {
-					case <-closed:
+					case <-push.Done():
 					case <-time.After(patience):
-						t.Fatalf("Close with LINGER %v did not return", tc.linger)
+						t.Fatalf("the linger of %v did not end", tc.linger)
 					}
 					d := time.Since(start)
 					if d < tc.linger || d > tc.linger+time.Second {
-						t.Fatalf("Close took %v with LINGER %v", d, tc.linger)
+						t.Fatalf("the socket lingered %v with LINGER %v", d, tc.linger)
 					}
 					pull := e.bound(PULL, ep)
 					expectNothing(t, pull, 50*time.Millisecond)
@@ -194,8 +194,8 @@ func TestOptionLinger(t *testing.T) {
 				}
 				// The default waits for the peer, however long it takes.
 				select {
-				case <-closed:
-					t.Fatal("Close returned with messages undelivered and LINGER -1")
+				case <-push.Done():
+					t.Fatal("the linger ended with messages undelivered and LINGER -1")
 				case <-time.After(100 * time.Millisecond):
 				}
 				pull := e.bound(PULL, ep)
@@ -205,9 +205,9 @@ func TestOptionLinger(t *testing.T) {
 					}
 				}
 				select {
-				case <-closed:
+				case <-push.Done():
 				case <-time.After(patience):
-					t.Fatal("Close did not return once the messages were delivered")
+					t.Fatal("the linger did not end once the messages were delivered")
 				}
 			})
 		}

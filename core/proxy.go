@@ -126,12 +126,13 @@ func (px *proxy) forward(ctx context.Context, from, to *Socket, in, inBytes, out
 		if px.capture != nil {
 			// libzmq's zmq_proxy sends to the capture socket as it sends
 			// anywhere: blocking, so a capture PUSH without a peer yet
-			// holds the copies until one connects.
-			if err := px.capture.SendContext(ctx, m.Frames...); err != nil && ctx.Err() != nil {
+			// holds the copies until one connects. The frames are the
+			// proxy's and nobody modifies them: both sends share them.
+			if err := px.capture.SendNoCopyContext(ctx, m.Frames...); err != nil && ctx.Err() != nil {
 				return nil
 			}
 		}
-		if err := to.SendContext(ctx, m.Frames...); err != nil {
+		if err := to.SendNoCopyContext(ctx, m.Frames...); err != nil {
 			if errors.Is(err, ErrNotSupported) || ctx.Err() != nil {
 				return nil
 			}

@@ -34,7 +34,7 @@ type Socket struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	closed    atomic.Bool
-	done      chan struct{} // closed when Close has finished
+	done      chan struct{} // closed when Close has finished lingering (Done)
 
 	pipes        map[*pipe]struct{}
 	listeners    map[string]*binding   // by endpoint, as given and as resolved
@@ -70,6 +70,10 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		connects:  make(map[string][]*session),
 	}
 	o := defaultOptions()
+	if !c.blocky {
+		o.linger = 0 // ZMQ_BLOCKY false: the default LINGER is 0
+	}
+	c.defaults.apply(&o)
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
@@ -184,35 +188,64 @@ func (s *Socket) removePipe(p *pipe) {
 }
 
 // Send sends a message of one or more frames, blocking while the pattern
-// cannot (up to SNDTIMEO). The frames belong to the socket afterwards.
+// cannot (up to SNDTIMEO). It copies the frames, as pyzmq and pebbe/zmq4
+// do: the caller may change or reuse the slices as soon as Send returns
+// (io.Writer's contract). SendNoCopy hands them over instead.
 func (s *Socket) Send(frames ...[]byte) error {
-	return s.send(context.Background(), frames, false)
+	return s.send(context.Background(), frames, false, true)
 }
 
 // SendContext is Send that gives up when ctx is done.
 func (s *Socket) SendContext(ctx context.Context, frames ...[]byte) error {
-	return s.send(ctx, frames, false)
+	return s.send(ctx, frames, false, true)
 }
 
 // TrySend is Send that never blocks: ErrAgain where Send would wait
 // (libzmq's ZMQ_DONTWAIT).
 func (s *Socket) TrySend(frames ...[]byte) error {
-	return s.send(context.Background(), frames, true)
+	return s.send(context.Background(), frames, true, true)
 }
 
 // SendString sends a message whose frames are the given strings.
 func (s *Socket) SendString(frames ...string) error {
-	b := make([][]byte, len(frames))
-	for i, f := range frames {
-		b[i] = []byte(f)
-	}
-	return s.send(context.Background(), b, false)
-}
-
-func (s *Socket) send(ctx context.Context, frames [][]byte, nonblock bool) error {
 	if len(frames) == 0 {
 		return fmt.Errorf("%w: a message has at least one frame", ErrInvalid)
 	}
+	return s.sendMsg(context.Background(), stringMsg(frames), false)
+}
+
+// SendNoCopy is Send without the copy: the message holds the caller's
+// slices until it is written to the connection (or, over inproc, until
+// the receiver is done with it), so the caller must not modify them after
+// the call, whatever it returns. The same slice may be sent twice, or to
+// several sockets, only as long as nobody modifies it.
+func (s *Socket) SendNoCopy(frames ...[]byte) error {
+	return s.send(context.Background(), frames, false, false)
+}
+
+// SendNoCopyContext is SendNoCopy that gives up when ctx is done.
+func (s *Socket) SendNoCopyContext(ctx context.Context, frames ...[]byte) error {
+	return s.send(ctx, frames, false, false)
+}
+
+func (s *Socket) send(ctx context.Context, frames [][]byte, nonblock, copied bool) error {
+	if len(frames) == 0 {
+		return fmt.Errorf("%w: a message has at least one frame", ErrInvalid)
+	}
+	var m msg
+	if copied {
+		m = copyMsg(frames)
+	} else if len(frames) == 1 {
+		m.body = frames[0]
+	} else {
+		// The frame list is the caller's variadic slice, which it may reuse.
+		m.parts = append([][]byte(nil), frames...)
+	}
+	return s.sendMsg(ctx, m, nonblock)
+}
+
+// sendMsg hands a message that belongs to the socket to its pattern.
+func (s *Socket) sendMsg(ctx context.Context, m msg, nonblock bool) error {
 	if s.isClosed() {
 		return ErrClosed
 	}
@@ -223,12 +256,6 @@ func (s *Socket) send(ctx context.Context, frames [][]byte, nonblock bool) error
 	defer s.sendMu.Unlock()
 	w := s.sendWait.reset(s, ctx, nonblock, timeout)
 	defer w.stop()
-	var m msg
-	if len(frames) == 1 {
-		m.body = frames[0]
-	} else {
-		m.parts = append([][]byte(nil), frames...)
-	}
 	return s.pat.send(m, w)
 }
 

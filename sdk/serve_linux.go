@@ -390,6 +390,10 @@ func decodeOptions(o *pb.Options) Options {
 		SendBuffer:        int(o.SendBuffer),
 		RecvBuffer:        int(o.RecvBuffer),
 		ConnectTimeout:    time.Duration(o.ConnectTimeout),
+		TOS:               int(o.Tos),
+		BindToDevice:      o.BindToDevice,
+		TCPMaxRT:          time.Duration(o.TcpMaxRt),
+		Backlog:           int(o.Backlog),
 		Extra:             o.Extra,
 	}
 }

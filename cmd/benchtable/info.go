@@ -21,7 +21,7 @@ func (b *bencher) header(w io.Writer, argv []string) {
 	fmt.Fprintf(w, "- date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "- machine: %s CPUs (nproc), %s, %s %s\n", nproc(), cpuModel(), runtime.GOOS, kernel())
 	fmt.Fprintf(w, "- versions: %s; libzmq %s (pkg-config --modversion libzmq); go-zeromq/zmq4 %s; zeroplug %s\n",
-		runtime.Version(), output("pkg-config", "--modversion", "libzmq"), zmq4Version(b.impls[2].path), zeroplugRevision())
+		runtime.Version(), output("pkg-config", "--modversion", "libzmq"), zmq4Version(b.impls[colZmq4].path), zeroplugRevision())
 	var progs []string
 	for _, im := range b.impls {
 		progs = append(progs, fmt.Sprintf("%s = %s", im.name, im.path))

@@ -17,7 +17,7 @@ import (
 	"github.com/zeroplug/zeroplug/sdk/zmtp/zap"
 )
 
-const benchHelp = `Usage: zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]
+const benchHelp = `Usage: zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--nocopy] [--curve | SECURITY]
 
 bench measures throughput or latency exactly as cmd/zmqpeer (the libzmq reference peer) and
 libzmq's perf tools do, and prints one result line in zmqpeer's format, so that either end
@@ -36,6 +36,8 @@ Modes:
 Flags (before or after MODE and ENDPOINT):
   --size BYTES  the size of each message (default 16)
   --count N     messages (thr) or round trips (lat) (default 1000000 for thr, 10000 for lat)
+  --nocopy      send with SendNoCopy, which hands the buffer over, instead of Send, which
+                copies it (the default, and what libzmq's zmq_send does)
   --curve       thr, lat: encrypt with CURVE, as zmqpeer's ZMQPEER_CURVE=1: a fresh server
                 key pair; the binding end (PULL, REP) is the CURVE server, the connecting
                 end (PUSH, REQ) a client with a fresh key pair of its own. tcp and ipc.
@@ -49,8 +51,9 @@ ZMQPEER_PLAIN_SERVER, ZMQPEER_PLAIN_USER and ZMQPEER_PLAIN_PASSWORD from its env
 ` + securityHelp + `
 
 Measurement, as zmqpeer: sockets have no high-water mark (ZMQPEER_HWM in the environment
-sets one on both ends) and linger until everything is delivered; each message sent is a
-fresh buffer of BYTES bytes; the receiver checks each size. thr starts its clock when the
+sets one on both ends) and linger until everything is delivered; every message is sent from one
+buffer of BYTES bytes, which Send copies (--nocopy: hands over, as zmqpeer's zmq_msg_send of
+a fresh zmq_msg_init_size buffer does); the receiver checks each size. thr starts its clock when the
 first message arrives and reports (N-1)/seconds; lat times N round trips and reports
 seconds/N/2 as one_way_us. inproc:// endpoints work in thr and lat only (both ends in this
 process); a wildcard port (tcp://127.0.0.1:*) works in thr and lat.
@@ -73,6 +76,7 @@ type benchConfig struct {
 	count    int64
 	hwm      int
 	curve    bool     // --curve: CURVE between the ends of thr and lat
+	noCopy   bool     // --nocopy: SendNoCopy instead of Send
 	sec      security // the one-end modes' security flags
 }
 
@@ -83,6 +87,7 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 	fs.IntVar(&c.size, "size", 16, "")
 	fs.Int64Var(&c.count, "count", 0, "")
 	fs.BoolVar(&c.curve, "curve", false, "")
+	fs.BoolVar(&c.noCopy, "nocopy", false, "")
 	var secFlags securityFlags
 	secFlags.register(fs)
 	positional, err := parseArgs(fs, args)
@@ -146,7 +151,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	// The context needs no Close: it has no goroutines of its own, and every socket is
-	// closed where it is made (after an interrupt, maybe still lingering in the background).
+	// closed where it is made, and waited for where it lingers (closeLingering).
 	b := &bench{benchConfig: c, bindSec: c.sec, connectSec: c.sec}
 	if c.curve {
 		var err error
@@ -333,13 +338,22 @@ func (b *bench) thrReceive(ctx context.Context, pull *core.Socket, stdout io.Wri
 	return nil
 }
 
+// send sends one message with Send, or with SendNoCopy under --nocopy.
+func (b *bench) send(ctx context.Context, s *core.Socket, frames ...[]byte) error {
+	if b.noCopy {
+		return s.SendNoCopyContext(ctx, frames...)
+	}
+	return s.SendContext(ctx, frames...)
+}
+
 // thrSend connects a PUSH to endpoint and sends count messages; it returns
-// once they are delivered (zmqpeer thr-send). Every message is the same
-// read-only payload: Send takes frames without copying and never changes
-// them, so this is how a Go program sends data it already has. (zmqpeer's
-// zmq_msg_init_size hands out uninitialised memory from malloc's free
-// lists; Go has no such allocation, and a fresh make per message would
-// measure Go's zeroing and garbage collector rather than the library.)
+// once they are delivered (zmqpeer thr-send). Every message is sent from
+// the same buffer, as a Go program reuses one: Send copies it, as
+// libzmq's zmq_send does. Under --nocopy nothing ever modifies it, so
+// SendNoCopy may hand the same buffer over every time: that is zmqpeer's
+// zmq_msg_init_size and zmq_msg_send, less the allocation (malloc hands
+// out uninitialised memory from its free lists; a make per message would
+// measure Go's zeroing and garbage collector rather than the library).
 func (b *bench) thrSend(ctx context.Context, endpoint string) error {
 	push, err := b.open(core.PUSH, false, endpoint)
 	if err != nil {
@@ -351,7 +365,7 @@ func (b *bench) thrSend(ctx context.Context, endpoint string) error {
 			abandon(push)
 			return errInterrupted
 		}
-		if err := push.SendContext(ctx, payload); err != nil {
+		if err := b.send(ctx, push, payload); err != nil {
 			abandon(push)
 			return failed(ctx, "send", err)
 		}
@@ -420,7 +434,7 @@ func (b *bench) echo(ctx context.Context, rep *core.Socket) error {
 		if err != nil {
 			return failed(ctx, "recv", err)
 		}
-		if err := rep.SendContext(ctx, frames...); err != nil {
+		if err := b.send(ctx, rep, frames...); err != nil {
 			return failed(ctx, "send", err)
 		}
 	}
@@ -434,9 +448,10 @@ func (b *bench) latReq(ctx context.Context, endpoint string, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
+	payload := make([]byte, b.size) // as thrSend's
 	start := time.Now()
 	for i := int64(0); i < b.count; i++ {
-		if err := req.SendContext(ctx, make([]byte, b.size)); err != nil {
+		if err := b.send(ctx, req, payload); err != nil {
 			abandon(req)
 			return failed(ctx, "send", err)
 		}

@@ -45,6 +45,15 @@ func TestBenchModes(t *testing.T) {
 				line := benchLine(t, "lat", "--count", "200", endpoint(), "--size", "16")
 				result(t, line, latWant(16, 200), latFields...)
 			})
+			// --nocopy sends with SendNoCopy: the same results, every size checked.
+			t.Run("thr-nocopy", func(t *testing.T) {
+				line := benchLine(t, "thr", endpoint(), "--size", "1024", "--count", "2000", "--nocopy")
+				result(t, line, thrWant(1024, 2000), thrFields...)
+			})
+			t.Run("lat-nocopy", func(t *testing.T) {
+				line := benchLine(t, "lat", endpoint(), "--count", "200", "--nocopy")
+				result(t, line, latWant(16, 200), latFields...)
+			})
 		})
 	}
 }

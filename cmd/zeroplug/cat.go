@@ -445,19 +445,17 @@ func (r *catRun) finish(ctx context.Context, err error, stderr io.Writer) int {
 	return exitOK
 }
 
-// closeLingering closes s, waiting for its queued messages to be delivered (its linger),
-// and reports whether that finished; when ctx ends first it returns false at once and
-// the socket finishes closing in the background.
+// closeLingering closes s and waits for its queued messages to be delivered (its linger),
+// reporting whether that finished; when ctx ends first, what is left is dropped
+// (LINGER 0 on the closed socket ends its linger) and it returns false.
 func closeLingering(ctx context.Context, s *core.Socket) bool {
-	closed := make(chan struct{})
-	go func() {
-		s.Close()
-		close(closed)
-	}()
+	s.Close()
 	select {
-	case <-closed:
+	case <-s.Done():
 		return true
 	case <-ctx.Done():
+		s.SetOption(core.Linger(0))
+		<-s.Done() // soon: nothing is waited for any more
 		return false
 	}
 }

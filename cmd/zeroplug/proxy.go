@@ -113,6 +113,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	zctx := newContext(stderr)
 	socks := make([]*core.Socket, len(specs))
+	// closeAll closes the sockets and waits, up to proxyLinger, for what they queued to
+	// be delivered: Socket.Close lingers in the background, Context.Close waits for it.
 	closeAll := func() {
 		for _, s := range socks {
 			if s != nil {
@@ -120,6 +122,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				s.Close()
 			}
 		}
+		zctx.Close()
 	}
 	for i, spec := range specs {
 		if spec == nil {

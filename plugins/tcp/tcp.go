@@ -77,6 +77,10 @@ func (Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sd
 		return nil, sdk.WrapOSError(err)
 	}
 	tl := ln.(*net.TCPListener)
+	if err := setBacklog(tl, opts.Backlog); err != nil {
+		tl.Close()
+		return nil, err
+	}
 	return &listener{
 		ln:   tl,
 		ep:   sdk.Endpoint{Scheme: scheme, Address: tl.Addr().String()},

@@ -19,6 +19,10 @@ func encodeOptions(o sdk.Options) *pb.Options {
 		SendBuffer:        int32(o.SendBuffer),
 		RecvBuffer:        int32(o.RecvBuffer),
 		ConnectTimeout:    int64(o.ConnectTimeout),
+		Tos:               int32(o.TOS),
+		BindToDevice:      o.BindToDevice,
+		TcpMaxRt:          int64(o.TCPMaxRT),
+		Backlog:           int32(o.Backlog),
 		Extra:             o.Extra,
 	}
 }

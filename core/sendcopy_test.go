@@ -1,0 +1,132 @@
+package core
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"testing"
+	"unsafe"
+)
+
+// TestSendReusedBuffer: the Go habit of filling one buffer for every
+// message is safe with Send: 1000 messages sent from one buffer, queued
+// before anything reads them, all arrive as they were sent, single-frame
+// and multipart alike.
+func TestSendReusedBuffer(t *testing.T) {
+	const n = 1000 // under SNDHWM + RCVHWM: every message waits in a queue
+	eachTransport(t, func(t *testing.T, tr transport) {
+		for _, multipart := range []bool{false, true} {
+			t.Run(fmt.Sprintf("multipart=%v", multipart), func(t *testing.T) {
+				e := newEnv(t)
+				pull := e.bound(PULL, tr.endpoint())
+				push := e.connected(PUSH, []string{pull.LastEndpoint()})
+				mustSend(t, push, "sync")
+				mustRecv(t, pull)
+
+				buf := make([]byte, 16)
+				for i := 0; i < n; i++ {
+					binary.BigEndian.PutUint64(buf, uint64(i))
+					binary.BigEndian.PutUint64(buf[8:], uint64(i))
+					var err error
+					if multipart {
+						err = push.Send(buf[:8], buf[8:])
+					} else {
+						err = push.Send(buf)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i := 0; i < n; i++ {
+					got := mustRecv(t, pull)
+					want := [][]byte{binary.BigEndian.AppendUint64(nil, uint64(i)), binary.BigEndian.AppendUint64(nil, uint64(i))}
+					if !multipart {
+						want = [][]byte{bytes.Join(want, nil)}
+					}
+					if !sameFrames(got, want) {
+						t.Fatalf("message %d arrived as %x, want %x", i, got, want)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestSendStringFrames: SendString's frames, which share one array, arrive
+// whole and apart.
+func TestSendStringFrames(t *testing.T) {
+	e := newEnv(t)
+	pull := e.bound(PULL, "inproc://sendstring")
+	push := e.connected(PUSH, []string{"inproc://sendstring"})
+	if err := push.SendString("a", "", "bc"); err != nil {
+		t.Fatal(err)
+	}
+	got := mustRecv(t, pull)
+	if !equalStrings(strs(got), []string{"a", "", "bc"}) {
+		t.Fatalf("got %q", got)
+	}
+	// A receiver appending to a frame must not write into the next one.
+	_ = append(got[0], 'X')
+	if string(got[2]) != "bc" {
+		t.Fatalf("appending to frame 0 changed frame 2 to %q", got[2])
+	}
+}
+
+// TestSendNoCopyHandsOver: SendNoCopy does not copy: over inproc, where
+// messages move by reference, the receiver gets the sender's very arrays;
+// Send's copy is a different array.
+func TestSendNoCopyHandsOver(t *testing.T) {
+	e := newEnv(t)
+	pull := e.bound(PULL, "inproc://nocopy")
+	push := e.connected(PUSH, []string{"inproc://nocopy"})
+	a, b := []byte("first"), []byte("second")
+
+	if err := push.SendNoCopy(a, b); err != nil {
+		t.Fatal(err)
+	}
+	got := mustRecv(t, pull)
+	if unsafe.SliceData(got[0]) != unsafe.SliceData(a) || unsafe.SliceData(got[1]) != unsafe.SliceData(b) {
+		t.Fatal("SendNoCopy's frames arrived in other arrays: they were copied")
+	}
+
+	if err := push.Send(a, b); err != nil {
+		t.Fatal(err)
+	}
+	got = mustRecv(t, pull)
+	if unsafe.SliceData(got[0]) == unsafe.SliceData(a) {
+		t.Fatal("Send handed over the caller's array")
+	}
+	if !sameFrames(got, [][]byte{a, b}) {
+		t.Fatalf("got %q", got)
+	}
+	// One backing array: the second frame starts where the first ends.
+	if unsafe.Add(unsafe.Pointer(unsafe.SliceData(got[0])), len(a)) != unsafe.Pointer(unsafe.SliceData(got[1])) {
+		t.Fatal("Send's frames are not in one array")
+	}
+}
+
+// TestCopyMsgAllocations: the copy is one allocation for a single frame,
+// and for a multipart message one for all the bytes plus the frame list.
+func TestCopyMsgAllocations(t *testing.T) {
+	one := [][]byte{make([]byte, 1024)}
+	three := [][]byte{make([]byte, 10), make([]byte, 1024), nil}
+	for _, tc := range []struct {
+		name   string
+		frames [][]byte
+		want   float64
+	}{
+		{"one frame", one, 1},
+		{"three frames", three, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sink msg
+			got := testing.AllocsPerRun(100, func() { sink = copyMsg(tc.frames) })
+			if got != tc.want {
+				t.Fatalf("%v allocations, want %v", got, tc.want)
+			}
+			if !sameFrames(sink.frames(), tc.frames) {
+				t.Fatalf("copy %q differs", sink.frames())
+			}
+		})
+	}
+}
