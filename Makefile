@@ -4,12 +4,16 @@
 #                the transport plugins (static, CGO_ENABLED=0), which zeroplug finds there
 #   make proto   regenerates the plugin protocol's Go code (needs protoc)
 #   make deps    the Debian packages the tests need (scripts/install-deps.sh; root)
-#   make test    deps, gofmt check, go vet, go test -race (interop tests included, and the
-#                vsock and tipc tests in a qemu VM: internal/vmtest's TestGuest)
+#   make deps-demo  the fewer the demo needs (scripts/install-deps.sh demo; root)
+#   make test    deps, gofmt check, go vet, test-race, test-mingo
+#   make test-race  go test -race (interop tests included, and the vsock and tipc tests in a
+#                qemu VM: internal/vmtest's TestGuest)
+#   make test-mingo  builds and runs the tests (no -race, no VM) with the oldest Go that
+#                go.mod allows, which the go command downloads from the module proxy
 #   make fuzz    every fuzz target for FUZZTIME (default 30s) each
 #   make bench   the benchmarks
 #   make bench-vm  vsock and tipc in the qemu VM: the plugins against plain socket programs
-#   make demo    scripts/demo.sh
+#   make demo    deps-demo, build, then scripts/demo.sh
 #   make clean   removes bin/
 #
 # PKGS (default ./...) narrows vet, test, fuzz and bench; TESTFLAGS adds go test flags.
@@ -28,7 +32,7 @@ FUZZTIME  ?= 30s
 TESTFLAGS ?=
 PKGS      ?= ./...
 
-.PHONY: all build plugins proto deps test fmt vet fuzz bench bench-vm demo clean
+.PHONY: all build plugins proto deps deps-demo test test-race test-mingo fmt vet fuzz bench bench-vm demo clean
 
 all: build
 
@@ -65,6 +69,9 @@ $(BIN)/zmqpeer: cmd/zmqpeer/zmqpeer.c
 deps:
 	bash scripts/install-deps.sh
 
+deps-demo:
+	bash scripts/install-deps.sh demo
+
 # fmt fails, listing them, when files are not gofmt-formatted.
 fmt:
 	@echo "== gofmt"
@@ -77,7 +84,9 @@ vet:
 	@echo "== go vet"
 	$(GO) vet $(PKGS)
 
-test: deps fmt vet
+test: deps fmt vet test-race test-mingo
+
+test-race:
 	@echo "== go test -race"
 	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; status=0; \
 	$(GO) test -race -count=1 -timeout 15m $(TESTFLAGS) $(PKGS) 2>&1 | tee "$$log" || status=$$?; \
@@ -87,6 +96,19 @@ test: deps fmt vet
 	echo "== go test summary: $$ok packages ok, $$failed failed, $$notests without tests"; \
 	grep -E '^(--- FAIL|FAIL[[:space:]])' "$$log" || true; \
 	exit $$status
+
+# test-mingo proves go.mod's go line: the module builds and its tests pass with that
+# release, the oldest a user may have (GOTOOLCHAIN makes the go command fetch it). Without
+# -race, which would only repeat test-race, and without internal/vmtest and its guest
+# tests, whose VM test-race has booted already.
+MINGO := go$(shell sed -n 's/^go //p' go.mod)
+
+test-mingo:
+	@echo "== go test with $(MINGO)"
+	GOTOOLCHAIN=$(MINGO) $(GO) version
+	GOTOOLCHAIN=$(MINGO) $(GO) build ./...
+	GOTOOLCHAIN=$(MINGO) $(GO) test -count=1 -timeout 15m $(TESTFLAGS) \
+		$$(GOTOOLCHAIN=$(MINGO) $(GO) list $(PKGS) | grep -v '/internal/vmtest')
 
 # fuzz discovers the fuzz targets with `go test -list` and runs each for FUZZTIME.
 fuzz:
@@ -113,8 +135,9 @@ ROUNDS ?= 3
 bench-vm: deps
 	$(GO) run ./internal/vmtest/benchvm -rounds $(ROUNDS)
 
-# demo shows PUB/SUB, REQ/REP and PUSH/PULL with bin/zeroplug, and interop with bin/zmqpeer.
-demo: build
+# demo shows PUB/SUB, REQ/REP and PUSH/PULL with bin/zeroplug, and interop with bin/zmqpeer
+# (which needs libzmq3-dev: deps-demo installs it).
+demo: deps-demo build
 	bash scripts/demo.sh
 
 clean:

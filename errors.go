@@ -8,8 +8,9 @@ import (
 // are core's very values, not copies, so that errors.Is matches an error
 // whichever package a caller compares it with.
 
-// ErrAddrInUse: an inproc name already bound (EADDRINUSE); other
-// transports wrap the operating system's error.
+// ErrAddrInUse: the endpoint is bound already, an inproc name or a tcp or
+// ipc address (EADDRINUSE). For a transport's address the error keeps the
+// system's too: errors.Is(err, syscall.EADDRINUSE) holds as well.
 var ErrAddrInUse = core.ErrAddrInUse
 
 // ErrAgain: a non-blocking call could not go on now, or a timeout
@@ -20,7 +21,8 @@ var ErrAgain = core.ErrAgain
 var ErrClosed = core.ErrClosed
 
 // ErrHostUnreachable: a ROUTER with ROUTER_MANDATORY has no peer with
-// that routing id (EHOSTUNREACH).
+// that routing id, or a transport has no route to the host (EHOSTUNREACH,
+// which libzmq uses for both).
 var ErrHostUnreachable = core.ErrHostUnreachable
 
 // ErrInvalid: an argument is out of range, such as an empty message
@@ -44,8 +46,9 @@ var ErrState = core.ErrState
 var ErrAddrNotAvailable = core.ErrAddrNotAvailable
 
 // ErrConnRefused: nobody listens where a connection was attempted
-// (ECONNREFUSED); the monitor's CONNECT_DELAYED event carries it, as
-// libzmq's carries the errno, while the socket goes on retrying.
+// (ECONNREFUSED). Connect does not fail for it: the socket goes on
+// retrying, as libzmq's, and the monitor's CONNECT_DELAYED event carries
+// the error in Event.Err.
 var ErrConnRefused = core.ErrConnRefused
 
 // ErrNetUnreachable: a transport has no route to the network

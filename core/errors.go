@@ -40,8 +40,9 @@ var (
 	// (EADDRNOTAVAIL).
 	ErrAddrNotAvailable = sdk.ErrAddrNotAvailable
 	// ErrConnRefused: nobody listens where a connection was attempted
-	// (ECONNREFUSED); the monitor's CONNECT_DELAYED event carries it, as
-	// libzmq's carries the errno, while the socket goes on retrying.
+	// (ECONNREFUSED). Connect does not fail for it: the socket goes on
+	// retrying, as libzmq's, and the monitor's CONNECT_DELAYED event
+	// carries the error in Event.Err.
 	ErrConnRefused = sdk.ErrConnRefused
 	// ErrHostUnreachable: a ROUTER with ROUTER_MANDATORY has no peer with
 	// that routing id, or a transport has no route to the host

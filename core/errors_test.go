@@ -131,8 +131,8 @@ ctx.term()
 }
 
 // TestConnectRefused: a connect where nobody listens goes on retrying, as
-// libzmq's; the monitor's CONNECT_DELAYED says why, ErrConnRefused and
-// ECONNREFUSED, as libzmq's event carries the errno.
+// libzmq's; the monitor's CONNECT_DELAYED says why: ErrConnRefused and
+// ECONNREFUSED.
 func TestConnectRefused(t *testing.T) {
 	e := newEnv(t)
 	stale := filepath.Join(t.TempDir(), "stale.sock")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# demo.sh: zeroplug's command-line tool in a few seconds (`make demo` builds bin/ first).
+# demo.sh: zeroplug's command-line tool in a few seconds (`make demo` installs what it needs,
+# libzmq3-dev for zmqpeer among it, and builds bin/ first).
 #
 #   1. PUB/SUB over tcp     a SUB with a prefix filter gets only the matching lines
 #   2. REQ/REP over ipc     a REP --echo, and a REQ printing each reply
@@ -178,7 +179,7 @@ if [ -x "$zmqpeer" ]; then
 		bad "want libzmq's two messages"
 	fi
 else
-	echo "  skipped: $zmqpeer not found (\`make build\` builds it when libzmq3-dev is installed)"
+	echo "  skipped: $zmqpeer not found (\`make demo\` installs libzmq3-dev and builds it)"
 fi
 
 echo

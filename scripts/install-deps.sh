@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# install-deps.sh: installs the Debian packages that zeroplug's tests need, if missing.
+# install-deps.sh [test|demo]: installs the Debian packages that zeroplug's tests (`make deps`,
+# the default mode) or its demo (`make deps-demo`) need, if missing.
 #
 # Idempotent: when everything is installed it changes nothing and needs no network.
 # Otherwise, as root, it runs `apt-get update` once and installs what is missing.
 # Without root, a missing package is an error that names the command to run.
 #
-# The packages, and why:
+# The packages, and why (demo: the first five; test: all):
 #   gcc, libc6-dev  the C compiler for zmqpeer and for `go test -race` (cgo)
 #   make            the Makefile
 #   pkg-config      finding libzmq's flags
-#   libzmq3-dev     libzmq 4.3 headers and library: zmqpeer, the reference peer
+#   libzmq3-dev     libzmq 4.3 headers and library: zmqpeer, the reference peer (the demo's
+#                   interop step runs it)
 #   python3-zmq     pyzmq for /usr/bin/python3, the second libzmq peer
 #   qemu-system-x86 the test VM of the vsock and tipc tests (internal/vmtest), which boots
 #                   Debian's kernel, fetched with apt-get download: apt's package lists must
@@ -18,15 +20,26 @@
 # Installed without recommended packages (qemu's would bring a desktop's worth).
 set -euo pipefail
 
-packages=(
+mode=${1:-test}
+demo_packages=(
 	gcc
 	libc6-dev
 	make
 	pkg-config
 	libzmq3-dev
-	python3-zmq
-	qemu-system-x86
 )
+case "$mode" in
+demo)
+	packages=("${demo_packages[@]}")
+	;;
+test)
+	packages=("${demo_packages[@]}" python3-zmq qemu-system-x86)
+	;;
+*)
+	echo "usage: $0 [test|demo]   (test, the default: what \`make test\` needs; demo: what \`make demo\` needs)" >&2
+	exit 2
+	;;
+esac
 
 say() { echo "install-deps: $*"; }
 
@@ -45,9 +58,10 @@ for p in "${packages[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 
-# The test VM's kernel comes from the archive: apt must know the package.
+# The test VM's kernel comes from the archive: apt must know the package. The demo
+# boots no VM.
 kernel_known() {
-	apt-cache depends linux-image-amd64 2>/dev/null | grep -q 'Depends: linux-image-[0-9]'
+	[ "$mode" != test ] || apt-cache depends linux-image-amd64 2>/dev/null | grep -q 'Depends: linux-image-[0-9]'
 }
 lists_stale=0
 kernel_known || lists_stale=1
@@ -65,7 +79,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	fi
 	say "missing: ${missing[*]}" >&2
 	say "run as root: apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
-	say "(or run this script, or \`make deps\`, as root)" >&2
+	say "(or run this script, or \`make deps\` / \`make deps-demo\`, as root)" >&2
 	exit 1
 fi
 

@@ -23,6 +23,13 @@ const DriverVersion = 1
 
 // Driver is one transport. Implementations must be safe for concurrent use:
 // the core listens and dials from many goroutines at once.
+//
+// Errors: a malformed address wraps ErrBadEndpoint (see EndpointError); a
+// failure of the operating system is returned as it came, through
+// WrapOSError, so that errors.Is finds the sentinel of its errno
+// (ErrAddrInUse, ErrConnRefused...) as well as the errno. Served as a
+// plugin, the errno crosses the process boundary and the host rebuilds the
+// sentinel from it.
 type Driver interface {
 	// Schemes names the endpoint schemes the driver serves, such as "tcp".
 	Schemes() []string
