@@ -133,6 +133,14 @@ func (s *Socket) finishClose(bindings map[*binding]struct{}) {
 	for c := range s.conns {
 		c.Close()
 	}
+	// Closing a connection ends an engine that reads or writes it, not one
+	// whose reader waits for room in a full in-queue that nobody will read
+	// any more: stop those too, or wg.Wait would wait for ever.
+	for p := range s.pipes {
+		if kick := p.kick.Load(); kick != nil {
+			(*kick)()
+		}
+	}
 	for b := range bindings {
 		b.close()
 	}
