@@ -80,6 +80,12 @@ func (s *Socket) Close() error {
 	s.disconnectAllInproc()
 	s.pollers.notify()
 
+	// A Send under way when Close began has either queued its message or
+	// returned an error once the sender's lock is free: what it queued is
+	// lingered for like the rest. (A blocked Send returns at s.closing.)
+	s.sendMu.Lock()
+	s.sendMu.Unlock()
+
 	if s.options().linger == 0 || s.drained() {
 		s.finishClose(bindings)
 		return nil
