@@ -48,10 +48,12 @@ const (
 // ever by default (-1, as in libzmq), not at all with 0. Messages queued
 // for a peer that is not reconnected are lost with it: those of a
 // connection that was accepted on a Bind and ends, and those of a Connect
-// without RECONNECT_IVL. Context.Close waits for the lingering sockets;
-// Done tells when this one has finished. Setting LINGER on the closed
-// socket shortens what remains of its linger: Linger(0) drops what is
-// still queued.
+// with RECONNECT_IVL -1 whose connection ends. Over inproc a message is in
+// the peer's queue as soon as Send returns: nothing lingers there.
+//
+// Context.Close waits for the lingering sockets; Done tells when this one
+// has finished. Setting LINGER on the closed socket shortens what remains
+// of its linger: Linger(0) drops what is still queued.
 //
 // When nothing is queued, or LINGER is 0, everything has ended (every
 // connection closed, every goroutine of the socket returned, Done closed)
