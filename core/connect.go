@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/zeroplug/zeroplug/sdk"
@@ -250,14 +251,22 @@ func (ss *session) run() {
 			// Disconnect cancels ss.ctx: that must end the connection
 			// running now too, not only the attempts to make new ones.
 			stop := context.AfterFunc(ss.ctx, func() { conn.Close() })
-			if s.runConn(conn, ss.endpoint, p) {
-				ivl = o.reconnectIvl
-			}
+			handshaken := s.runConn(conn, ss.endpoint, p)
 			stop()
+			if handshaken {
+				ivl = o.reconnectIvl
+			} else if o.reconnectStop&ReconnectStopHandshakeFailed != 0 && ss.ctx.Err() == nil {
+				ss.giveUp()
+				return
+			}
 		} else if ss.ctx.Err() == nil {
 			if !delayed {
 				s.event(Event{Type: EventConnectDelayed, Endpoint: ss.endpoint, Err: err})
 				delayed = true
+			}
+			if o.reconnectStop&ReconnectStopConnRefused != 0 && errors.Is(err, syscall.ECONNREFUSED) {
+				ss.giveUp()
+				return
 			}
 		}
 		if o.reconnectIvl < 0 || ss.ctx.Err() != nil {
@@ -283,6 +292,15 @@ func (ss *session) run() {
 		case <-t.C:
 		}
 	}
+}
+
+// giveUp ends a connect that RECONNECT_STOP says not to retry. libzmq's
+// connecter closes its socket and ends the session: the monitor sees
+// CLOSED and no CONNECT_RETRIED, and the session's pipe goes (run's
+// deferred removePipe), with whatever was queued for it.
+func (ss *session) giveUp() {
+	ss.s.log.Debug("connect stopped (RECONNECT_STOP)", "endpoint", ss.endpoint)
+	ss.s.event(Event{Type: EventClosed, Endpoint: ss.endpoint})
 }
 
 // lingerDone reports whether a closing socket's session may stop trying:

@@ -23,6 +23,8 @@ type Context struct {
 	plugins pluginConfig
 	log     hclog.Logger
 	auth    zap.Authenticator // WithAuthenticator's, or nil
+
+	defaults socketDefaults // WithIPv6's and WithMaxMsgSize's
 }
 
 // ContextOption configures a Context.
@@ -57,6 +59,7 @@ func NewContext(opts ...ContextOption) *Context {
 		}),
 	}
 	c.inproc.init()
+	c.defaults = newSocketDefaults()
 	for _, o := range opts {
 		o(c)
 	}

@@ -80,6 +80,7 @@ func (e *engine) handshake(o *options) (*zmtp.Peer, error) {
 		// libzmq sends Identity from these types only, empty when unset.
 		md = append(md, zmtp.Property{Name: "Identity", Value: o.routingID})
 	}
+	md = append(md, o.metadata...)
 	mech, err := e.s.mechanism(o, e.conn)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,10 @@
 package core
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/zeroplug/zeroplug/sdk"
+)
 
 // Errors a socket returns, each the counterpart of a libzmq errno.
 var (
@@ -15,16 +19,35 @@ var (
 	// ErrNotSupported: the socket type cannot do this, such as Recv on a
 	// PUB (ENOTSUP).
 	ErrNotSupported = errors.New("zeroplug: operation not supported by this socket type")
-	// ErrHostUnreachable: a ROUTER with ROUTER_MANDATORY has no peer with
-	// that routing id (EHOSTUNREACH).
-	ErrHostUnreachable = errors.New("zeroplug: no peer with that routing id")
 	// ErrNotBound: Unbind or Disconnect of an endpoint the socket does not
 	// have (ENOENT).
 	ErrNotBound = errors.New("zeroplug: endpoint not bound or connected")
-	// ErrAddrInUse: an inproc name already bound (EADDRINUSE); other
-	// transports wrap the operating system's error.
-	ErrAddrInUse = errors.New("zeroplug: address in use")
 	// ErrInvalid: an argument is out of range, such as an empty message
 	// where frames are required (EINVAL).
 	ErrInvalid = errors.New("zeroplug: invalid argument")
+)
+
+// The errors transports share are sdk's own, so that one identity holds
+// whether a driver is linked in, runs as a plugin or is inproc: errors.Is(err,
+// ErrAddrInUse) is true for an inproc name bound twice and for a tcp port in
+// use alike. A driver's *sdk.OSError also keeps the system's error, so that
+// errors.Is(err, syscall.EADDRINUSE) holds as well.
+var (
+	// ErrAddrInUse: the endpoint is bound already, an inproc name or a
+	// tcp or ipc address (EADDRINUSE).
+	ErrAddrInUse = sdk.ErrAddrInUse
+	// ErrAddrNotAvailable: a bind to an address that is not this host's
+	// (EADDRNOTAVAIL).
+	ErrAddrNotAvailable = sdk.ErrAddrNotAvailable
+	// ErrConnRefused: nobody listens where a connection was attempted
+	// (ECONNREFUSED); the monitor's CONNECT_DELAYED event carries it, as
+	// libzmq's carries the errno, while the socket goes on retrying.
+	ErrConnRefused = sdk.ErrConnRefused
+	// ErrHostUnreachable: a ROUTER with ROUTER_MANDATORY has no peer with
+	// that routing id, or a transport has no route to the host
+	// (EHOSTUNREACH, which libzmq uses for both).
+	ErrHostUnreachable = sdk.ErrHostUnreachable
+	// ErrNetUnreachable: a transport has no route to the network
+	// (ENETUNREACH).
+	ErrNetUnreachable = sdk.ErrNetUnreachable
 )

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zeroplug/zeroplug/sdk/zmtp/curve"
 )
 
 // Options by libzmq's names: one table says, for each option, how to set it
@@ -127,8 +129,11 @@ func parseOptionValue(k optionKind, text string) (any, error) {
 // Option reads a socket option by libzmq's name (see OptionNames), as
 // zmq_getsockopt does. The value's Go type follows the option: int
 // (SNDHWM), int64 (MAXMSGSIZE), bool (IMMEDIATE), time.Duration (LINGER,
-// negative meaning infinite), []byte (ROUTING_ID) or string (CURVE keys in
-// Z85, LAST_ENDPOINT, MECHANISM).
+// negative meaning infinite), []byte (ROUTING_ID), string (CURVE keys in
+// Z85, LAST_ENDPOINT, MECHANISM: "NULL", "PLAIN" or "CURVE") or []string
+// (METADATA, as "X-Name:value"). EVENTS is PollIn|PollOut as an int, 1 and
+// 2 as in libzmq, from the readiness a Poller sees. RCVMORE is not an
+// option here: Recv returns whole messages.
 func (s *Socket) Option(name string) (any, error) {
 	spec, ok := lookupOption(name)
 	if !ok {
@@ -223,6 +228,40 @@ var baseOptions = []optionSpec{
 	stringOpt("PLAIN_PASSWORD", PlainPassword, func(o *options) string { return o.security.password }),
 	boolOpt("CURVE_SERVER", CurveServer, func(o *options) bool { return o.security.mechanism == "CURVE" && o.security.server }),
 	stringOpt("ZAP_DOMAIN", ZAPDomain, func(o *options) string { return o.security.zapDomain }),
+	stringOpt("CURVE_SECRETKEY", CurveSecretKey, func(o *options) string { return z85Key(o.security.curveSecret) }),
+	stringOpt("CURVE_PUBLICKEY", CurvePublicKey, curvePublicKey),
+	stringOpt("CURVE_SERVERKEY", CurveServerKey, func(o *options) string { return z85Key(o.security.curveServer) }),
+	readOnly("MECHANISM", kindString, func(_ *Socket, o *options) any { return mechanismName(o) }),
 	readOnly("TYPE", kindInt, func(s *Socket, _ *options) any { return int(s.typ) }),
 	readOnly("LAST_ENDPOINT", kindString, func(s *Socket, _ *options) any { return s.LastEndpoint() }),
+	readOnly("EVENTS", kindInt, func(s *Socket, _ *options) any { return int(s.poll(PollIn | PollOut)) }),
+}
+
+// z85Key is a CURVE key as zmq_getsockopt gives it with a 41-byte buffer:
+// its 40 Z85 characters. A key not set reads back empty rather than as
+// the Z85 of 32 zero bytes that libzmq returns, which no caller could use.
+func z85Key(k curve.Key) string {
+	if k.IsZero() {
+		return ""
+	}
+	return k.String()
+}
+
+// curvePublicKey is CURVE_PUBLICKEY: the key set, else the one the secret
+// key implies (a client given only a server key generated both).
+func curvePublicKey(o *options) string {
+	sec := &o.security
+	if sec.curvePublic.IsZero() && !sec.curveSecret.IsZero() {
+		return curve.PublicFromSecret(sec.curveSecret).String()
+	}
+	return z85Key(sec.curvePublic)
+}
+
+// mechanismName is MECHANISM by name, where libzmq gives ZMQ_NULL (0),
+// ZMQ_PLAIN (1) or ZMQ_CURVE (2).
+func mechanismName(o *options) string {
+	if o.security.mechanism == "" {
+		return "NULL"
+	}
+	return o.security.mechanism
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/zeroplug/zeroplug/sdk"
+	"github.com/zeroplug/zeroplug/sdk/zmtp"
 )
 
 // options are a socket's settings, with libzmq's defaults. Most apply to
@@ -32,6 +33,8 @@ type options struct {
 	heartbeatTimeout    time.Duration // zero: the interval
 	handshakeIvl        time.Duration
 	conflate            bool
+	reconnectStop       ReconnectStopFlags
+	metadata            zmtp.Metadata // ZMQ_METADATA: X- properties for the handshake
 	transport           sdk.Options
 	initialSubscription []string
 	security            security
@@ -48,7 +51,7 @@ func defaultOptions() options {
 		sendTimeout:     -1,
 		recvTimeout:     -1,
 		handshakeIvl:    30 * time.Second,
-		transport:       sdk.Options{TCPKeepAlive: -1},
+		transport:       sdk.Options{TCPKeepAlive: -1, Backlog: defaultBacklog},
 		reconnectIvlMax: 0,
 	}
 }

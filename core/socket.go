@@ -73,6 +73,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	if !c.blocky {
 		o.linger = 0 // ZMQ_BLOCKY false: the default LINGER is 0
 	}
+	c.defaults.apply(&o)
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err

@@ -79,6 +79,25 @@ type Options struct {
 	// zero means the operating system's own limit.
 	ConnectTimeout time.Duration
 
+	// TOS is the IP type-of-service byte of the connection's packets
+	// (ZMQ_TOS: IP_TOS, and IPV6_TCLASS over IPv6) when positive.
+	TOS int
+
+	// BindToDevice ties the socket to one network interface, "eth0"
+	// (ZMQ_BINDTODEVICE: SO_BINDTODEVICE, Linux only, usually needs
+	// CAP_NET_RAW) when not empty.
+	BindToDevice string
+
+	// TCPMaxRT is how long sent data may stay unacknowledged before the
+	// connection is dropped (ZMQ_TCP_MAXRT: TCP_USER_TIMEOUT on Linux) when
+	// positive.
+	TCPMaxRT time.Duration
+
+	// Backlog is the listen queue's length (ZMQ_BACKLOG) when positive;
+	// zero leaves the operating system's default. The core passes libzmq's
+	// default, 100.
+	Backlog int
+
 	// Extra carries transport-specific settings by name, for options the
 	// contract does not know (a plugin documents the names it reads).
 	Extra map[string]string

@@ -18,6 +18,24 @@ var (
 	// ErrNotSupported: the driver cannot do this with that address, such as
 	// binding a connect-only form (libzmq's ENOTSUP).
 	ErrNotSupported = errors.New("zeroplug: not supported by this transport")
+
+	// The failures of the operating system that libzmq reports by errno.
+	// A driver returns them as an *OSError, which keeps the system's error
+	// (errors.Is finds syscall.EADDRINUSE as well as ErrAddrInUse); see
+	// WrapOSError.
+
+	// ErrAddrInUse: the address is bound already (EADDRINUSE).
+	ErrAddrInUse = errors.New("zeroplug: address in use")
+	// ErrAddrNotAvailable: the address is not one of this host's
+	// (EADDRNOTAVAIL).
+	ErrAddrNotAvailable = errors.New("zeroplug: address not available")
+	// ErrConnRefused: nobody listens at the address (ECONNREFUSED).
+	ErrConnRefused = errors.New("zeroplug: connection refused")
+	// ErrHostUnreachable: no route to the host (EHOSTUNREACH); a ROUTER
+	// reports it, as libzmq does, for a routing id it has no peer for.
+	ErrHostUnreachable = errors.New("zeroplug: host unreachable")
+	// ErrNetUnreachable: no route to the network (ENETUNREACH).
+	ErrNetUnreachable = errors.New("zeroplug: network unreachable")
 )
 
 // EndpointError says which endpoint was wrong and why. It wraps one of the

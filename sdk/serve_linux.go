@@ -364,9 +364,15 @@ func encodeError(err error) *pb.Error {
 	case errors.Is(err, net.ErrClosed):
 		e.Kind = pb.ErrorKind_ERROR_KIND_CLOSED
 	}
+	// The errno is what the host rebuilds the sentinel from (ErrAddrInUse
+	// from EADDRINUSE). An error that names a sentinel with no system
+	// error behind it, and has no class of its own, is sent as the
+	// sentinel's errno.
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		e.Errno = int32(errno)
+	} else if e.Kind == pb.ErrorKind_ERROR_KIND_OTHER {
+		e.Errno = int32(SentinelErrno(err))
 	}
 	return e
 }
@@ -384,6 +390,10 @@ func decodeOptions(o *pb.Options) Options {
 		SendBuffer:        int(o.SendBuffer),
 		RecvBuffer:        int(o.RecvBuffer),
 		ConnectTimeout:    time.Duration(o.ConnectTimeout),
+		TOS:               int(o.Tos),
+		BindToDevice:      o.BindToDevice,
+		TCPMaxRT:          time.Duration(o.TcpMaxRt),
+		Backlog:           int(o.Backlog),
 		Extra:             o.Extra,
 	}
 }

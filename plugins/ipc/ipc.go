@@ -52,7 +52,9 @@ func (Driver) Schemes() []string { return []string{scheme} }
 // Listen binds a unix domain socket to the endpoint's path (or abstract
 // name) and listens on it. "ipc://*" binds to a new path that Endpoint
 // reports. Errors wrap sdk.ErrBadEndpoint for a malformed path,
-// sdk.ErrNotSupported for an abstract name outside Linux, or the system error.
+// sdk.ErrNotSupported for an abstract name outside Linux, or the system
+// error, within an *sdk.OSError when its errno has a sentinel: a path in
+// use is sdk.ErrAddrInUse and syscall.EADDRINUSE.
 func (Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sdk.Listener, error) {
 	if err := checkScheme(ep); err != nil {
 		return nil, err
@@ -73,7 +75,7 @@ func (Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sd
 		if tmpDir != "" {
 			os.Remove(tmpDir)
 		}
-		return nil, err
+		return nil, sdk.WrapOSError(err)
 	}
 	l.tmpDir = tmpDir
 	return l, nil
@@ -112,7 +114,10 @@ func listen(ctx context.Context, ep sdk.Endpoint, path string, opts sdk.Options)
 }
 
 // Dial connects to the unix domain socket at the endpoint's path or
-// abstract name, within ctx and Options.ConnectTimeout.
+// abstract name, within ctx and Options.ConnectTimeout. A socket file
+// nobody listens on any more is sdk.ErrConnRefused (and
+// syscall.ECONNREFUSED); a path with no socket stays a bare
+// syscall.ENOENT, an errno with no sentinel.
 func (Driver) Dial(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (net.Conn, error) {
 	if err := (Driver{}).Validate(ep, false); err != nil {
 		return nil, err
@@ -123,12 +128,12 @@ func (Driver) Dial(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (net.
 	}
 	c, err := d.DialContext(ctx, "unix", ep.Address)
 	if err != nil {
-		return nil, err
+		return nil, sdk.WrapOSError(err)
 	}
 	uc := c.(*net.UnixConn)
 	if err := tune(uc, opts); err != nil {
 		uc.Close()
-		return nil, err
+		return nil, sdk.WrapOSError(err)
 	}
 	return uc, nil
 }

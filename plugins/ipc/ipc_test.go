@@ -176,8 +176,8 @@ func TestNonSocketFileKept(t *testing.T) {
 	if err == nil {
 		l.Close()
 	}
-	if !errors.Is(err, syscall.EADDRINUSE) {
-		t.Errorf("Listen over a regular file = %v; want EADDRINUSE", err)
+	if !errors.Is(err, syscall.EADDRINUSE) || !errors.Is(err, sdk.ErrAddrInUse) {
+		t.Errorf("Listen over a regular file = %v; want EADDRINUSE and sdk.ErrAddrInUse", err)
 	}
 	if b, err := os.ReadFile(path); err != nil || string(b) != "precious" {
 		t.Errorf("the file now holds %q, %v", b, err)
@@ -225,6 +225,43 @@ func TestDialMissing(t *testing.T) {
 	_, err := Driver{}.Dial(context.Background(), sdk.Endpoint{Scheme: "ipc", Address: path}, sdk.Options{})
 	if !errors.Is(err, syscall.ENOENT) {
 		t.Errorf("Dial to a missing path = %v; want ENOENT", err)
+	}
+}
+
+// TestDialRefused dials a socket file that nobody listens on any more:
+// ECONNREFUSED, which is sdk.ErrConnRefused.
+func TestDialRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stale.sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()
+	_, err = Driver{}.Dial(context.Background(), sdk.Endpoint{Scheme: "ipc", Address: path}, sdk.Options{})
+	if !errors.Is(err, syscall.ECONNREFUSED) || !errors.Is(err, sdk.ErrConnRefused) {
+		t.Errorf("Dial to a stale socket file = %v; want ECONNREFUSED and sdk.ErrConnRefused", err)
+	}
+}
+
+// TestListenAbstractInUse binds an abstract name twice: it cannot be
+// replaced as a file can, so the second bind is sdk.ErrAddrInUse.
+func TestListenAbstractInUse(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("abstract socket names exist on Linux only")
+	}
+	ep := sdk.Endpoint{Scheme: "ipc", Address: "@zeroplug-ipc-test-" + filepath.Base(t.TempDir())}
+	l, err := Driver{}.Listen(context.Background(), ep, sdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l2, err := Driver{}.Listen(context.Background(), ep, sdk.Options{})
+	if err == nil {
+		l2.Close()
+	}
+	if !errors.Is(err, syscall.EADDRINUSE) || !errors.Is(err, sdk.ErrAddrInUse) {
+		t.Errorf("second Listen(%s) = %v; want EADDRINUSE and sdk.ErrAddrInUse", ep, err)
 	}
 }
 

@@ -27,6 +27,10 @@ func TestSocketOptions(t *testing.T) {
 		}, map[string]int{"TCP_NODELAY": 1, "SO_KEEPALIVE": 1, "TCP_KEEPIDLE": 30, "TCP_KEEPINTVL": 5, "TCP_KEEPCNT": 4}},
 		// Below the defaults, so that a value read back shows it was set.
 		{"buffers", sdk.Options{SendBuffer: 24 << 10, RecvBuffer: 40 << 10}, map[string]int{"TCP_NODELAY": 1, "SO_SNDBUF": 24 << 10, "SO_RCVBUF": 40 << 10}},
+		// ZMQ_TOS and ZMQ_TCP_MAXRT: the accepted end has them from the
+		// listening socket, where libzmq sets them too.
+		{"type of service", sdk.Options{TOS: 0x28}, map[string]int{"IP_TOS": 0x28}},
+		{"max retransmission time", sdk.Options{TCPMaxRT: 1500 * time.Millisecond}, map[string]int{"TCP_USER_TIMEOUT": 1500}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,13 +58,16 @@ func TestSocketOptions(t *testing.T) {
 }
 
 var sockopts = map[string][2]int{
-	"TCP_NODELAY":   {unix.IPPROTO_TCP, unix.TCP_NODELAY},
-	"SO_KEEPALIVE":  {unix.SOL_SOCKET, unix.SO_KEEPALIVE},
-	"TCP_KEEPIDLE":  {unix.IPPROTO_TCP, unix.TCP_KEEPIDLE},
-	"TCP_KEEPINTVL": {unix.IPPROTO_TCP, unix.TCP_KEEPINTVL},
-	"TCP_KEEPCNT":   {unix.IPPROTO_TCP, unix.TCP_KEEPCNT},
-	"SO_SNDBUF":     {unix.SOL_SOCKET, unix.SO_SNDBUF},
-	"SO_RCVBUF":     {unix.SOL_SOCKET, unix.SO_RCVBUF},
+	"TCP_NODELAY":      {unix.IPPROTO_TCP, unix.TCP_NODELAY},
+	"SO_KEEPALIVE":     {unix.SOL_SOCKET, unix.SO_KEEPALIVE},
+	"TCP_KEEPIDLE":     {unix.IPPROTO_TCP, unix.TCP_KEEPIDLE},
+	"TCP_KEEPINTVL":    {unix.IPPROTO_TCP, unix.TCP_KEEPINTVL},
+	"TCP_KEEPCNT":      {unix.IPPROTO_TCP, unix.TCP_KEEPCNT},
+	"SO_SNDBUF":        {unix.SOL_SOCKET, unix.SO_SNDBUF},
+	"SO_RCVBUF":        {unix.SOL_SOCKET, unix.SO_RCVBUF},
+	"IP_TOS":           {unix.IPPROTO_IP, unix.IP_TOS},
+	"IPV6_TCLASS":      {unix.IPPROTO_IPV6, unix.IPV6_TCLASS},
+	"TCP_USER_TIMEOUT": {unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT},
 }
 
 func getsockopt(c net.Conn, name string) (int, error) {
@@ -81,4 +88,68 @@ func getsockopt(c net.Conn, name string) (int, error) {
 		v = 1 // some kernels report the flag's bit, not 1
 	}
 	return v, serr
+}
+
+// TestTypeOfServiceIPv6: over IPv6 ZMQ_TOS is the traffic class, as libzmq
+// sets IPV6_TCLASS beside IP_TOS.
+func TestTypeOfServiceIPv6(t *testing.T) {
+	opts := sdk.Options{IPv6: true, TOS: 0x48}
+	l := mustListen(t, "tcp://[::1]:*", opts)
+	c, s := dialAccept(t, l, l.Endpoint().String(), opts)
+	for end, conn := range map[string]net.Conn{"dialer": c, "listener": s} {
+		if got, err := getsockopt(conn, "IPV6_TCLASS"); err != nil || got != 0x48 {
+			t.Errorf("%s: IPV6_TCLASS = %d, %v; want 0x48", end, got, err)
+		}
+	}
+}
+
+// TestBindToDevice: ZMQ_BINDTODEVICE ties both ends to the interface
+// (SO_BINDTODEVICE needs CAP_NET_RAW; the test machines run as root).
+func TestBindToDevice(t *testing.T) {
+	opts := sdk.Options{BindToDevice: "lo"}
+	l := mustListen(t, "tcp://127.0.0.1:*", opts)
+	c, s := dialAccept(t, l, l.Endpoint().String(), opts)
+	for end, conn := range map[string]net.Conn{"dialer": c, "listener": s} {
+		rc, err := conn.(*net.TCPConn).SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dev string
+		var serr error
+		rc.Control(func(fd uintptr) { dev, serr = unix.GetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE) })
+		if serr != nil || dev != "lo" {
+			t.Errorf("%s: SO_BINDTODEVICE = %q, %v; want lo", end, dev, serr)
+		}
+	}
+}
+
+// TestBindToMissingDevice: a device that does not exist fails the bind.
+func TestBindToMissingDevice(t *testing.T) {
+	ep, _ := sdk.ParseEndpoint("tcp://127.0.0.1:*")
+	l, err := Driver{}.Listen(t.Context(), ep, sdk.Options{BindToDevice: "zeroplug-none0"})
+	if err == nil {
+		l.Close()
+		t.Fatal("Listen with a missing device succeeded")
+	}
+}
+
+// TestBacklog: ZMQ_BACKLOG is the listening socket's queue length, which
+// Linux reports in TCP_INFO's tcpi_sacked for a listening socket.
+func TestBacklog(t *testing.T) {
+	for _, n := range []int{7, 100} {
+		l := mustListen(t, "tcp://127.0.0.1:*", sdk.Options{Backlog: n})
+		rc, err := l.(*listener).ln.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info *unix.TCPInfo
+		var serr error
+		rc.Control(func(fd uintptr) { info, serr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) })
+		if serr != nil {
+			t.Fatal(serr)
+		}
+		if int(info.Sacked) != n {
+			t.Errorf("backlog %d: the listening socket's queue is %d", n, info.Sacked)
+		}
+	}
 }

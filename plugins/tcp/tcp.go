@@ -50,8 +50,10 @@ func (Driver) Schemes() []string { return []string{scheme} }
 // Listen binds to a tcp endpoint and listens on it. Malformed addresses are
 // sdk.ErrBadEndpoint; a host that is neither "*", an IP address nor a
 // network interface is sdk.ErrNoSuchDevice; the source form is
-// sdk.ErrNotSupported. Failures of the operating system (the address in use,
-// say) come back as *net.OpError wrapping the system error.
+// sdk.ErrNotSupported. Failures of the operating system come back as the
+// *net.OpError wrapping the system error, within an *sdk.OSError when the
+// errno has a sentinel: errors.Is(err, sdk.ErrAddrInUse) and
+// errors.Is(err, syscall.EADDRINUSE) both hold for a port in use.
 func (Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sdk.Listener, error) {
 	if err := checkScheme(ep); err != nil {
 		return nil, err
@@ -72,9 +74,13 @@ func (Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sd
 	}
 	ln, err := lc.Listen(ctx, b.network, b.String())
 	if err != nil {
-		return nil, err
+		return nil, sdk.WrapOSError(err)
 	}
 	tl := ln.(*net.TCPListener)
+	if err := setBacklog(tl, opts.Backlog); err != nil {
+		tl.Close()
+		return nil, err
+	}
 	return &listener{
 		ln:   tl,
 		ep:   sdk.Endpoint{Scheme: scheme, Address: tl.Addr().String()},
@@ -84,8 +90,8 @@ func (Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sd
 
 // Dial connects to a tcp endpoint. A host name is looked up under ctx, which
 // also bounds the whole attempt; Options.ConnectTimeout bounds it further.
-// Errors are those of Listen, or *net.OpError wrapping the system error
-// (ECONNREFUSED) or the context's.
+// Errors are those of Listen (an *sdk.OSError with sdk.ErrConnRefused and
+// syscall.ECONNREFUSED for a port nobody listens on), or the context's.
 func (Driver) Dial(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (net.Conn, error) {
 	if err := checkScheme(ep); err != nil {
 		return nil, err
@@ -109,12 +115,12 @@ func (Driver) Dial(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (net.
 	}
 	c, err := d.DialContext(ctx, a.network, a.target())
 	if err != nil {
-		return nil, err
+		return nil, sdk.WrapOSError(err)
 	}
 	tc := c.(*net.TCPConn)
 	if err := tune(tc, opts); err != nil {
 		tc.Close()
-		return nil, err
+		return nil, sdk.WrapOSError(err)
 	}
 	return tc, nil
 }

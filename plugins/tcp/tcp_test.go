@@ -229,8 +229,8 @@ func TestListenErrors(t *testing.T) {
 		if err == nil {
 			l2.Close()
 		}
-		if !errors.Is(err, syscall.EADDRINUSE) {
-			t.Errorf("second Listen on %s = %v; want EADDRINUSE", l.Endpoint(), err)
+		if !errors.Is(err, syscall.EADDRINUSE) || !errors.Is(err, sdk.ErrAddrInUse) {
+			t.Errorf("second Listen on %s = %v; want EADDRINUSE and sdk.ErrAddrInUse", l.Endpoint(), err)
 		}
 	})
 }
@@ -239,8 +239,8 @@ func TestDialErrors(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		ep := fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))
 		_, err := Driver{}.Dial(context.Background(), mustParse(t, ep), sdk.Options{})
-		if !errors.Is(err, syscall.ECONNREFUSED) {
-			t.Errorf("Dial(%s) = %v; want ECONNREFUSED", ep, err)
+		if !errors.Is(err, syscall.ECONNREFUSED) || !errors.Is(err, sdk.ErrConnRefused) {
+			t.Errorf("Dial(%s) = %v; want ECONNREFUSED and sdk.ErrConnRefused", ep, err)
 		}
 	})
 	t.Run("connect timeout", func(t *testing.T) {

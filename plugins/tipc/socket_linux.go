@@ -22,7 +22,7 @@ func listen(a address) (sdk.Listener, error) {
 	}
 	l, err := family.Listen(sa, unix.SOMAXCONN, nil)
 	if err != nil {
-		return nil, err
+		return nil, sdk.WrapOSError(err)
 	}
 	bound := sdk.Endpoint{Scheme: Scheme, Address: formatRange(a.typ, a.lower, a.upper)}
 	if a.kind == randomPort {
@@ -54,7 +54,11 @@ func dial(ctx context.Context, a address) (net.Conn, error) {
 	default:
 		sa.Addr = &unix.TIPCServiceName{Type: a.typ, Instance: a.lower, Domain: a.domain}
 	}
-	return family.Dial(ctx, sa, nil)
+	c, err := family.Dial(ctx, sa, nil)
+	if err != nil {
+		return nil, sdk.WrapOSError(err) // a nil *Conn would be a non-nil net.Conn
+	}
+	return c, nil
 }
 
 // family is AF_TIPC.

@@ -18,7 +18,7 @@ import (
 func listen(scheme string, cid, port uint32, st settings) (sdk.Listener, error) {
 	l, err := family.Listen(&unix.SockaddrVM{CID: cid, Port: port}, unix.SOMAXCONN, st.setup)
 	if err != nil {
-		return nil, err
+		return nil, sdk.WrapOSError(err)
 	}
 	bound := format(scheme, cid, port)
 	if sa, ok := l.Sockaddr().(*unix.SockaddrVM); ok {
@@ -29,7 +29,11 @@ func listen(scheme string, cid, port uint32, st settings) (sdk.Listener, error) 
 
 // dial connects a socket.
 func dial(ctx context.Context, cid, port uint32, st settings) (net.Conn, error) {
-	return family.Dial(ctx, &unix.SockaddrVM{CID: cid, Port: port}, st.setup)
+	c, err := family.Dial(ctx, &unix.SockaddrVM{CID: cid, Port: port}, st.setup)
+	if err != nil {
+		return nil, sdk.WrapOSError(err) // a nil *Conn would be a non-nil net.Conn
+	}
+	return c, nil
 }
 
 // family is AF_VSOCK, its addresses printed as mdlayher/vsock does

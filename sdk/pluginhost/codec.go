@@ -19,6 +19,10 @@ func encodeOptions(o sdk.Options) *pb.Options {
 		SendBuffer:        int32(o.SendBuffer),
 		RecvBuffer:        int32(o.RecvBuffer),
 		ConnectTimeout:    int64(o.ConnectTimeout),
+		Tos:               int32(o.TOS),
+		BindToDevice:      o.BindToDevice,
+		TcpMaxRt:          int64(o.TCPMaxRT),
+		Backlog:           int32(o.Backlog),
 		Extra:             o.Extra,
 	}
 }
@@ -36,7 +40,8 @@ var kinds = map[pb.ErrorKind]error{
 }
 
 // remoteError is an error that happened in the plugin: its text, and the
-// class and errno errors.Is finds.
+// class, errno and errno's sentinel errors.Is finds, so that a plugin's
+// EADDRINUSE is sdk.ErrAddrInUse here as a linked-in driver's is.
 type remoteError struct {
 	msg   string
 	kind  error
@@ -52,6 +57,9 @@ func (e *remoteError) Unwrap() []error {
 	}
 	if e.errno != 0 {
 		out = append(out, e.errno)
+		if s := sdk.ErrnoSentinel(e.errno); s != nil && s != e.kind {
+			out = append(out, s)
+		}
 	}
 	return out
 }

@@ -85,8 +85,9 @@
 //
 // A plugin's errors keep their class across the process boundary:
 // errors.Is(err, sdk.ErrBadEndpoint), sdk.ErrNoSuchDevice, ErrNotSupported,
-// ErrUnknownScheme, net.ErrClosed, context.Canceled, DeadlineExceeded and the
-// system errno (syscall.ECONNREFUSED) hold as they did in the plugin. A
+// ErrUnknownScheme, net.ErrClosed, context.Canceled, DeadlineExceeded, the
+// system errno (syscall.ECONNREFUSED) and its sentinel (sdk.ErrConnRefused,
+// rebuilt from the errno) hold as they did in the plugin. A
 // scheme no plugin serves is ErrNotFound, with the plugins found and the
 // directories searched (Host.Describe).
 //

@@ -161,6 +161,10 @@ type Options struct {
 	RecvBuffer        int32                  `protobuf:"varint,7,opt,name=recv_buffer,json=recvBuffer,proto3" json:"recv_buffer,omitempty"`
 	ConnectTimeout    int64                  `protobuf:"varint,8,opt,name=connect_timeout,json=connectTimeout,proto3" json:"connect_timeout,omitempty"`
 	Extra             map[string]string      `protobuf:"bytes,9,rep,name=extra,proto3" json:"extra,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Tos               int32                  `protobuf:"varint,10,opt,name=tos,proto3" json:"tos,omitempty"`
+	BindToDevice      string                 `protobuf:"bytes,11,opt,name=bind_to_device,json=bindToDevice,proto3" json:"bind_to_device,omitempty"`
+	TcpMaxRt          int64                  `protobuf:"varint,12,opt,name=tcp_max_rt,json=tcpMaxRt,proto3" json:"tcp_max_rt,omitempty"`
+	Backlog           int32                  `protobuf:"varint,13,opt,name=backlog,proto3" json:"backlog,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -256,6 +260,34 @@ func (x *Options) GetExtra() map[string]string {
 		return x.Extra
 	}
 	return nil
+}
+
+func (x *Options) GetTos() int32 {
+	if x != nil {
+		return x.Tos
+	}
+	return 0
+}
+
+func (x *Options) GetBindToDevice() string {
+	if x != nil {
+		return x.BindToDevice
+	}
+	return ""
+}
+
+func (x *Options) GetTcpMaxRt() int64 {
+	if x != nil {
+		return x.TcpMaxRt
+	}
+	return 0
+}
+
+func (x *Options) GetBacklog() int32 {
+	if x != nil {
+		return x.Backlog
+	}
+	return 0
 }
 
 type InfoRequest struct {
@@ -935,7 +967,7 @@ const file_transport_proto_rawDesc = "" +
 	"\x05Error\x124\n" +
 	"\x04kind\x18\x01 \x01(\x0e2 .zeroplug.transport.v1.ErrorKindR\x04kind\x12\x14\n" +
 	"\x05errno\x18\x02 \x01(\x05R\x05errno\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"\xba\x03\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xaa\x04\n" +
 	"\aOptions\x12\x12\n" +
 	"\x04ipv6\x18\x01 \x01(\bR\x04ipv6\x12$\n" +
 	"\x0etcp_keep_alive\x18\x02 \x01(\x05R\ftcpKeepAlive\x12-\n" +
@@ -947,7 +979,13 @@ const file_transport_proto_rawDesc = "" +
 	"\vrecv_buffer\x18\a \x01(\x05R\n" +
 	"recvBuffer\x12'\n" +
 	"\x0fconnect_timeout\x18\b \x01(\x03R\x0econnectTimeout\x12?\n" +
-	"\x05extra\x18\t \x03(\v2).zeroplug.transport.v1.Options.ExtraEntryR\x05extra\x1a8\n" +
+	"\x05extra\x18\t \x03(\v2).zeroplug.transport.v1.Options.ExtraEntryR\x05extra\x12\x10\n" +
+	"\x03tos\x18\n" +
+	" \x01(\x05R\x03tos\x12$\n" +
+	"\x0ebind_to_device\x18\v \x01(\tR\fbindToDevice\x12\x1c\n" +
+	"\n" +
+	"tcp_max_rt\x18\f \x01(\x03R\btcpMaxRt\x12\x18\n" +
+	"\abacklog\x18\r \x01(\x05R\abacklog\x1a8\n" +
 	"\n" +
 	"ExtraEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
