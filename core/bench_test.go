@@ -6,33 +6,45 @@ import (
 )
 
 // BenchmarkThroughput is libzmq's local_thr/remote_thr in one process:
-// PUSH connects, PULL binds, HWM off, b.N messages of each size.
+// PUSH connects, PULL binds, HWM off, b.N messages of each size, all sent
+// from one buffer with Send (which copies it) or SendNoCopy.
 func BenchmarkThroughput(b *testing.B) {
 	for _, ep := range []string{"inproc://bench-thr", "ipc://@zeroplug-bench-thr", "tcp://127.0.0.1:*"} {
 		for _, size := range []int{16, 256, 1024, 65536} {
-			b.Run(fmt.Sprintf("%s/%dB", scheme(ep), size), func(b *testing.B) {
-				ctx := NewContext()
-				defer ctx.Close()
-				pull, _ := ctx.NewSocket(PULL, RecvHWM(0))
-				if err := pull.Bind(ep); err != nil {
-					b.Fatal(err)
-				}
-				push, _ := ctx.NewSocket(PUSH, SendHWM(0))
-				push.Connect(pull.LastEndpoint())
-				b.SetBytes(int64(size))
-				b.ReportAllocs()
-				b.ResetTimer()
-				go func() {
-					for i := 0; i < b.N; i++ {
-						push.Send(make([]byte, size))
-					}
-				}()
-				for i := 0; i < b.N; i++ {
-					if _, err := pull.Recv(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			for _, call := range []string{"Send", "SendNoCopy"} {
+				b.Run(fmt.Sprintf("%s/%dB/%s", scheme(ep), size, call), func(b *testing.B) {
+					benchThroughput(b, ep, size, call == "SendNoCopy")
+				})
+			}
+		}
+	}
+}
+
+func benchThroughput(b *testing.B, ep string, size int, noCopy bool) {
+	ctx := NewContext()
+	defer ctx.Close()
+	pull, _ := ctx.NewSocket(PULL, RecvHWM(0))
+	if err := pull.Bind(ep); err != nil {
+		b.Fatal(err)
+	}
+	push, _ := ctx.NewSocket(PUSH, SendHWM(0))
+	push.Connect(pull.LastEndpoint())
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	payload := make([]byte, size)
+	go func() {
+		for i := 0; i < b.N; i++ {
+			if noCopy {
+				push.SendNoCopy(payload)
+			} else {
+				push.Send(payload)
+			}
+		}
+	}()
+	for i := 0; i < b.N; i++ {
+		if _, err := pull.Recv(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -55,9 +67,10 @@ func BenchmarkLatency(b *testing.B) {
 					rep.Send(f...)
 				}
 			}()
+			payload := make([]byte, 16)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				req.Send(make([]byte, 16))
+				req.Send(payload)
 				if _, err := req.Recv(); err != nil {
 					b.Fatal(err)
 				}

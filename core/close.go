@@ -48,10 +48,12 @@ const (
 // ever by default (-1, as in libzmq), not at all with 0. Messages queued
 // for a peer that is not reconnected are lost with it: those of a
 // connection that was accepted on a Bind and ends, and those of a Connect
-// without RECONNECT_IVL. Context.Close waits for the lingering sockets;
-// Done tells when this one has finished. Setting LINGER on the closed
-// socket shortens what remains of its linger: Linger(0) drops what is
-// still queued.
+// with RECONNECT_IVL -1 whose connection ends. Over inproc a message is in
+// the peer's queue as soon as Send returns: nothing lingers there.
+//
+// Context.Close waits for the lingering sockets; Done tells when this one
+// has finished. Setting LINGER on the closed socket shortens what remains
+// of its linger: Linger(0) drops what is still queued.
 //
 // When nothing is queued, or LINGER is 0, everything has ended (every
 // connection closed, every goroutine of the socket returned, Done closed)
@@ -79,6 +81,12 @@ func (s *Socket) Close() error {
 	// Inproc messages are in the peer's queue already: nothing to linger.
 	s.disconnectAllInproc()
 	s.pollers.notify()
+
+	// A Send under way when Close began has either queued its message or
+	// returned an error once the sender's lock is free: what it queued is
+	// lingered for like the rest. (A blocked Send returns at s.closing.)
+	s.sendMu.Lock()
+	s.sendMu.Unlock()
 
 	if s.options().linger == 0 || s.drained() {
 		s.finishClose(bindings)
@@ -132,6 +140,14 @@ func (s *Socket) finishClose(bindings map[*binding]struct{}) {
 	}
 	for c := range s.conns {
 		c.Close()
+	}
+	// Closing a connection ends an engine that reads or writes it, not one
+	// whose reader waits for room in a full in-queue that nobody will read
+	// any more: stop those too, or wg.Wait would wait for ever.
+	for p := range s.pipes {
+		if kick := p.kick.Load(); kick != nil {
+			(*kick)()
+		}
 	}
 	for b := range bindings {
 		b.close()

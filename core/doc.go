@@ -23,6 +23,8 @@
 //	frames, _ := pull.Recv()
 //
 // Sockets are safe for concurrent use; a Send or Recv is atomic for a whole
-// (multipart) message. Frames passed to Send belong to the socket afterwards:
-// do not change them.
+// (multipart) message. Send copies the frames, so a buffer may be reused
+// as soon as it returns; SendNoCopy hands them over without a copy. Close
+// returns at once and lingers in the background for what is still queued
+// (LINGER); Context.Close waits for that, as libzmq's zmq_ctx_term does.
 package core

@@ -593,8 +593,8 @@ func burstMessage(i int) [][]byte {
 const burstSize = 10000
 
 // interopMessages are what a case sends: empty frames in every position,
-// and one frame of 1 MiB. It returns fresh slices on every call, since sent
-// frames belong to the socket.
+// and one frame of 1 MiB. It returns fresh slices on every call, so that
+// the cases that hand them over (SendNoCopy) may.
 func interopMessages() [][][]byte {
 	return [][][]byte{
 		framesOf([]string{"hello"}),

@@ -237,3 +237,26 @@ func TestContextBlockyFalse(t *testing.T) {
 		t.Fatalf("Context.Close returned after %v: the socket's LINGER of %v was not kept", d, linger)
 	}
 }
+
+// TestCloseWithFullInQueue: a socket whose in-queue is full, so that its
+// connection's reader waits for room rather than reads, closes all the
+// same, every goroutine of it ended.
+func TestCloseWithFullInQueue(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		checkNoLeak(t)
+		e := newEnv(t)
+		pull := e.bound(PULL, tr.endpoint(), RecvHWM(1))
+		push := e.connected(PUSH, []string{pull.LastEndpoint()})
+		for i := 0; i < 20; i++ {
+			mustSend(t, push, "x")
+		}
+		eventually(t, func() bool { return queuedIn(pull) >= 1 }, "a message waiting in the PULL")
+		time.Sleep(20 * time.Millisecond) // for the rest to reach the PULL's reader
+		closeAtOnce(t, pull)
+		select {
+		case <-pull.Done():
+		case <-time.After(patience):
+			t.Fatal("the PULL did not finish closing")
+		}
+	})
+}

@@ -29,10 +29,11 @@ func (b *bencher) header(w io.Writer, argv []string) {
 	fmt.Fprintf(w, "- programs: %s\n", strings.Join(progs, ", "))
 	fmt.Fprintf(w, "- method: every program runs the same mode with the same result line (`zmqpeer thr ENDPOINT SIZE COUNT`, "+
 		"`zeroplug bench thr ENDPOINT --size SIZE --count COUNT`, ...): no high-water mark, linger until delivered, "+
-		"libzmq sends a fresh zmq_msg_init_size buffer per message (uninitialised memory from malloc), zeroplug one read-only "+
-		"payload again and again (Send does not copy; a fresh Go buffer per message would time Go's zeroing and collector); "+
+		"libzmq sends a fresh zmq_msg_init_size buffer per message (uninitialised memory from malloc), zeroplug every message "+
+		"from one buffer, which Send copies (one allocation per message, as a Go program that reuses its buffer pays) and "+
+		"SendNoCopy (`--nocopy`) hands over again and again; "+
 		"thr times COUNT-1 messages from the first arrival, lat times COUNT round trips. "+
-		"Programs alternate run by run (libzmq, zeroplug, zmq4, libzmq, ...), %d measured rounds each, median reported. "+
+		"Programs alternate run by run (libzmq, zeroplug Send, zeroplug SendNoCopy, zmq4, libzmq, ...), %d measured rounds each, median reported. "+
 		"thr counts: a calibration run (1/20 of the count, not counted) sizes each program's runs to about %v, "+
 		"at most the size's count × %g (2,000,000 at 16 B, 1,000,000 at 256 B, 500,000 at 1 KiB, 20,000 at 64 KiB). "+
 		"Endpoints: inproc://bench, ipc in a temporary directory, tcp on 127.0.0.1 with a free port per run. "+
