@@ -47,7 +47,8 @@ func WithPluginManifest(path string) ContextOption { return core.WithPluginManif
 func WithPluginPath(dirs ...string) ContextOption { return core.WithPluginPath(dirs...) }
 
 // WithBlocky is libzmq's ZMQ_BLOCKY. With the default, true, Close waits
-// for every socket's linger, which is for ever by default (LINGER -1).
+// for every socket's linger, which is for ever by default (LINGER -1)
+// while a peer is there to deliver to (see Context.Close).
 // WithBlocky(false) gives the context's sockets a LINGER of 0 unless they
 // set one (libzmq 4.2 and later), so that neither Socket.Close nor
 // Context.Close waits for a peer: what is queued when a socket closes is

@@ -51,8 +51,9 @@ const (
 // with RECONNECT_IVL -1 whose connection ends. Over inproc a message is in
 // the peer's queue as soon as Send returns: nothing lingers there.
 //
-// Context.Close waits for the lingering sockets; Done tells when this one
-// has finished. Setting LINGER on the closed socket shortens what remains
+// Context.Close waits for the lingering sockets, but with the default
+// LINGER not for a peer that is missing (see there); Done tells when this
+// one has finished. Setting LINGER on the closed socket shortens what remains
 // of its linger: Linger(0) drops what is still queued.
 //
 // When nothing is queued, or LINGER is 0, everything has ended (every
@@ -88,7 +89,7 @@ func (s *Socket) Close() error {
 	s.sendMu.Lock()
 	s.sendMu.Unlock()
 
-	if s.options().linger == 0 || s.drained() {
+	if s.options().linger == 0 || s.drained(true) {
 		s.finishClose(bindings)
 		return nil
 	}
@@ -113,7 +114,7 @@ func (s *Socket) Context() *Context { return s.ctx }
 // that setting it on the closed socket takes effect.
 func (s *Socket) linger(closedAt time.Time) {
 	poll := lingerPollMin
-	for !s.drained() {
+	for !s.drained(s.waitsForMissingPeers()) {
 		wait := poll
 		if l := s.options().linger; l >= 0 {
 			left := l - time.Since(closedAt)
@@ -161,13 +162,24 @@ func (s *Socket) finishClose(bindings map[*binding]struct{}) {
 	close(s.done)
 }
 
+// waitsForMissingPeers reports whether the linger still waits for a
+// Connect's peer that is missing: always, except with the default LINGER
+// (-1) once the context is closing (see Context.Close).
+func (s *Socket) waitsForMissingPeers() bool {
+	return !s.ctx.terminating.Load() || s.options().linger >= 0
+}
+
 // drained reports whether every message queued for a connection is
 // written. Pipes whose peer is gone for good were removed (removePipe),
-// and their messages with them: they hold nothing up.
-func (s *Socket) drained() bool {
+// and their messages with them: they hold nothing up; nor, unless
+// missingToo, do those of a Connect waiting to retry.
+func (s *Socket) drained(missingToo bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for p := range s.pipes {
+		if !missingToo && p.missing.Load() {
+			continue
+		}
 		if p.peer == nil && (!p.out.empty() || p.writing.Load()) {
 			return false
 		}

@@ -244,6 +244,9 @@ func (ss *session) run() {
 		if o.transport.ConnectTimeout > 0 {
 			dctx, cancel = context.WithTimeout(ss.ctx, o.transport.ConnectTimeout)
 		}
+		if p != nil {
+			p.missing.Store(false)
+		}
 		conn, err := ss.d.Dial(dctx, ss.ep, o.transport)
 		cancel()
 		if err == nil {
@@ -274,6 +277,9 @@ func (ss *session) run() {
 		}
 		// libzmq's pause: the interval plus up to one interval of jitter,
 		// doubling after each failure up to RECONNECT_IVL_MAX.
+		if p != nil {
+			p.missing.Store(true)
+		}
 		pause := ivl
 		if o.reconnectIvl > 0 {
 			pause += rand.N(o.reconnectIvl)

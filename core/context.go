@@ -3,6 +3,7 @@ package core
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/zeroplug/zeroplug/sdk"
@@ -16,7 +17,10 @@ type Context struct {
 	mu      sync.Mutex
 	sockets map[*Socket]struct{} // open or lingering
 	closed  bool
-	blocky  bool // WithBlocky's; true unless set
+	// terminating is set by Close: lingering sockets stop waiting for
+	// peers that are missing (see Close).
+	terminating atomic.Bool
+	blocky      bool // WithBlocky's; true unless set
 
 	inproc  inprocRegistry
 	drivers *registry
@@ -39,7 +43,8 @@ func WithLogger(l hclog.Logger) ContextOption { return func(c *Context) { c.log 
 func WithDriver(d sdk.Driver) ContextOption { return func(c *Context) { c.drivers.register(d) } }
 
 // WithBlocky is libzmq's ZMQ_BLOCKY. With the default, true, Close waits
-// for every socket's linger, which is for ever by default (LINGER -1).
+// for every socket's linger, which is for ever by default (LINGER -1)
+// while a peer is there to deliver to (see Context.Close).
 // WithBlocky(false) gives the context's sockets a LINGER of 0 unless they
 // set one (libzmq 4.2 and later), so that neither Socket.Close nor
 // Context.Close waits for a peer: what is queued when a socket closes is
@@ -115,15 +120,20 @@ func (c *Context) forget(s *Socket) {
 //
 // A socket finishes lingering when what it queued for its peers is
 // written, when its LINGER is over, or when no peer is left to write it
-// to (see Socket.Close). So, as in libzmq, with the default LINGER (-1)
-// Close waits for ever for a peer that is connected but does not read, or
-// that a Connect is still trying to reach while messages wait for it. A
-// program that must not wait sets LINGER, or makes its context with
-// WithBlocky(false); then what is still queued when LINGER is over is
-// lost.
+// to (see Socket.Close). With the default LINGER (-1), Close waits for
+// ever only for a peer that is there: connected, or being dialled or
+// handshaken right now, but not reading. A peer that is missing (a
+// Connect whose last attempt failed, or whose connection was lost, and
+// that waits to retry) does not hold Close up: what was queued for it is
+// dropped. libzmq's zmq_ctx_term waits for such a peer for ever; zeroplug
+// decides otherwise, so that no program hangs in Close because a peer is
+// missing. A finite LINGER is waited for in full, as in libzmq: a peer
+// that comes within it gets its messages. WithBlocky(false) makes LINGER
+// 0 the default, and Close then drops what has not gone out.
 func (c *Context) Close() error {
 	c.mu.Lock()
 	c.closed = true
+	c.terminating.Store(true)
 	socks := make([]*Socket, 0, len(c.sockets))
 	for s := range c.sockets {
 		socks = append(socks, s)

@@ -260,3 +260,31 @@ func TestCloseWithFullInQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestContextCloseDropsForMissingPeer: with the default LINGER (-1), a
+// Context.Close does not wait for a peer that is missing (a Connect whose
+// attempts are refused): it returns, and the socket's queued message is
+// dropped. libzmq's zmq_ctx_term would wait for ever here; zeroplug does
+// not (see Context.Close). The same context with a peer that is there
+// still delivers: TestContextCloseWaitsForSlowPeer.
+func TestContextCloseDropsForMissingPeer(t *testing.T) {
+	checkNoLeak(t)
+	c := quietContext()
+	push, _ := c.NewSocket(PUSH, ReconnectInterval(fastReconnect)) // LINGER -1
+	if push.options().linger >= 0 {
+		t.Fatalf("default LINGER is %v, want -1", push.options().linger)
+	}
+	events := push.Monitor(EventConnectRetried)
+	if err := push.Connect(deadTCPEndpoint(t)); err != nil {
+		t.Fatal(err)
+	}
+	mustSend(t, push, "for nobody")
+	<-events // the first attempt was refused: the peer is missing
+	closeAtOnce(t, push)
+	closeContextWithin(t, c)
+	select {
+	case <-push.Done():
+	default:
+		t.Fatal("Context.Close returned before the socket finished")
+	}
+}

@@ -51,6 +51,12 @@ type pipe struct {
 	// a STREAM socket's close request and ROUTER handover.
 	kick atomic.Pointer[func()]
 
+	// missing says the pipe's Connect has no peer now: its last attempt
+	// failed or its connection was lost, and it waits to retry. Set and
+	// cleared by the session; Context.Close does not wait for such a pipe
+	// with the default LINGER.
+	missing atomic.Bool
+
 	// conflate makes write keep only the newest message (CONFLATE).
 	conflate bool
 }
