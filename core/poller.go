@@ -91,10 +91,13 @@ func (p *Poller) wakeWaits() {
 
 // Wait returns the sockets ready now, waiting up to timeout for one
 // (negative: for ever; zero: not at all) or until ctx is done. It returns
-// an empty list when the time runs out. A socket closed meanwhile is
-// removed from the poller and not reported: libzmq's poller would fail
-// with ENOTSOCK on every later wait, until the caller removed it. With
-// no socket left, Wait waits out its timeout, as libzmq's does.
+// an empty list when the time runs out. A socket closed before or during
+// the Wait is removed from the poller and not reported. libzmq leaves that
+// to the caller (pyzmq 4.3.4's Poller then polls file descriptor 0 in its
+// place); failing every later Wait instead would take down a loop that
+// serves the other sockets.
+// With no socket to watch, Wait waits out its timeout, as libzmq's does,
+// or until a socket is added.
 func (p *Poller) Wait(ctx context.Context, timeout time.Duration) (Ready, error) {
 	wake := make(chan struct{}, 1)
 	p.mu.Lock()
