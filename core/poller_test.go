@@ -269,3 +269,32 @@ func TestPollerReady(t *testing.T) {
 		t.Fatalf("ranging over Ready: %v; want the DEALER alone", r)
 	}
 }
+
+// TestPollerTwoWaits: two Waits on one poller at once both wake when a
+// socket becomes ready; neither takes the other's wake-up.
+func TestPollerTwoWaits(t *testing.T) {
+	e := newEnv(t)
+	pull := e.bound(PULL, "inproc://poll-two-waits")
+	push := e.connected(PUSH, []string{"inproc://poll-two-waits"})
+	p := NewPoller()
+	p.Add(pull, PollIn)
+	done := make(chan Ready, 2)
+	for range 2 {
+		go func() {
+			r, _ := p.Wait(t.Context(), -1)
+			done <- r
+		}()
+	}
+	eventually(t, func() bool { return pull.pollers.n.Load() == 2 }, "both Waits to watch the socket")
+	mustSend(t, push, "m")
+	for range 2 {
+		select {
+		case r := <-done:
+			if !r.Readable(pull) {
+				t.Fatalf("Wait: %v; want the PULL readable", r)
+			}
+		case <-time.After(patience):
+			t.Fatal("a Wait did not wake when the socket became readable")
+		}
+	}
+}
