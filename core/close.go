@@ -74,6 +74,7 @@ func (s *Socket) Close() error {
 	}
 	s.listeners = map[string]*binding{}
 	s.mu.Unlock()
+	s.pollers.notify() // a Wait in progress drops the socket now, not after LINGER
 	for b := range bindings {
 		b.ln.Close()
 		s.event(Event{Type: EventClosed, Endpoint: b.endpoint})

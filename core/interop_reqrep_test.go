@@ -39,7 +39,7 @@ func reqFromPythonToRouter(t *testing.T, e *interopEnv) {
 	for i, m := range interopMessages() {
 		py.send(m...)
 		got := zpRecvMsg(t, router)
-		expectProperties(t, got, "Socket-Type", "REQ", "Identity", "lz-req")
+		expectProperties(t, got, "Socket-Type", "REQ", "Identity", "lz-req", "Routing-Id", "lz-req")
 		expectFrames(t, "zeroplug ROUTER received", got.Frames, framesBefore(want[i], "lz-req", ""))
 		zpSend(t, router, framesBefore(withReplyFrame(m), "lz-req", "")...)
 		expectFrames(t, "libzmq REQ received", py.recv(), withReplyFrame(want[i]))

@@ -3,14 +3,18 @@ package core
 import "github.com/zeroplug/zeroplug/sdk/zmtp"
 
 // Msg is a received message with what is known of the peer that sent it.
+// Its frames are the caller's, as Recv's are.
 type Msg struct {
 	Frames [][]byte
 	peer   *peerInfo
 }
 
 // Property returns a property of the connection the message came on, by
-// its ZMTP name, as libzmq's zmq_msg_gets does: "Socket-Type", "Identity",
-// "Peer-Address", "User-Id" and whatever else the peer's metadata holds.
+// its ZMTP name, as libzmq's zmq_msg_gets does: "Socket-Type",
+// "Routing-Id" (once "Identity", which still works), "Peer-Address",
+// "User-Id" and whatever else the peer's metadata holds. Names are
+// case-insensitive, as ZMTP's metadata names are (RFC 23, 37); libzmq
+// 4.3.4 matches them exactly.
 func (m Msg) Property(name string) (string, bool) {
 	if m.peer == nil {
 		return "", false
@@ -32,6 +36,12 @@ func (p *peerInfo) property(name string) (string, bool) {
 		return p.address, p.address != ""
 	case equalFoldASCII(name, "User-Id"):
 		return p.userID, p.userID != ""
+	case equalFoldASCII(name, "Routing-Id"):
+		// libzmq 4.3 documents "Routing-Id" as the name of what the
+		// handshake calls "Identity", but 4.3.4's zmq_msg_gets fails with
+		// EINVAL for it (checked with pyzmq) and answers only to
+		// "Identity": the name works here as documented.
+		name = "Identity"
 	}
 	v, ok := p.metadata.Get(name)
 	return string(v), ok

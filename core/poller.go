@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,11 +17,14 @@ const (
 	PollOut PollEvents = 2
 )
 
-// Poller waits on several sockets at once: libzmq's zmq_poller.
+// Poller waits on several sockets at once: libzmq's zmq_poller. Add and
+// Remove may be called from any goroutine, also while a Wait runs, which
+// then watches the new set. A socket closed while in the poller drops out
+// of it.
 type Poller struct {
 	mu    sync.Mutex
 	items []pollItem
-	wake  chan struct{}
+	waits map[chan struct{}]struct{} // the wake channels of the Waits in progress
 }
 
 type pollItem struct {
@@ -34,13 +38,34 @@ type Polled struct {
 	Events PollEvents
 }
 
+// Ready is what a Wait found: the ready sockets, in the order they were
+// added, each once. Range over it, or ask about one socket.
+type Ready []Polled
+
+// Events gives what s is ready for; zero when it is not in the list.
+func (r Ready) Events(s *Socket) PollEvents {
+	for _, p := range r {
+		if p.Socket == s {
+			return p.Events
+		}
+	}
+	return 0
+}
+
+// Readable reports whether s has a message to receive.
+func (r Ready) Readable(s *Socket) bool { return r.Events(s)&PollIn != 0 }
+
+// Writable reports whether s can send a message now.
+func (r Ready) Writable(s *Socket) bool { return r.Events(s)&PollOut != 0 }
+
 // NewPoller returns an empty poller.
-func NewPoller() *Poller { return &Poller{wake: make(chan struct{}, 1)} }
+func NewPoller() *Poller { return &Poller{waits: make(map[chan struct{}]struct{})} }
 
 // Add watches s for events (or changes what is watched).
 func (p *Poller) Add(s *Socket, events PollEvents) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.wakeWaits()
 	for i := range p.items {
 		if p.items[i].s == s {
 			p.items[i].events = events
@@ -54,26 +79,39 @@ func (p *Poller) Add(s *Socket, events PollEvents) {
 func (p *Poller) Remove(s *Socket) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i := range p.items {
-		if p.items[i].s == s {
-			p.items = append(p.items[:i], p.items[i+1:]...)
-			return
-		}
+	p.items = slices.DeleteFunc(p.items, func(it pollItem) bool { return it.s == s })
+}
+
+// wakeWaits makes the Waits in progress read the items again (p.mu held).
+func (p *Poller) wakeWaits() {
+	for ch := range p.waits {
+		signal(ch)
 	}
 }
 
 // Wait returns the sockets ready now, waiting up to timeout for one
 // (negative: for ever; zero: not at all) or until ctx is done. It returns
-// an empty list when the time runs out, and ErrClosed when one of its
-// sockets is closed.
-func (p *Poller) Wait(ctx context.Context, timeout time.Duration) ([]Polled, error) {
+// an empty list when the time runs out. A socket closed before or during
+// the Wait is removed from the poller and not reported. libzmq leaves that
+// to the caller (pyzmq 4.3.4's Poller then polls file descriptor 0 in its
+// place); failing every later Wait instead would take down a loop that
+// serves the other sockets.
+// With no socket to watch, Wait waits out its timeout, as libzmq's does,
+// or until a socket is added.
+func (p *Poller) Wait(ctx context.Context, timeout time.Duration) (Ready, error) {
+	wake := make(chan struct{}, 1)
 	p.mu.Lock()
-	items := append([]pollItem(nil), p.items...)
+	p.waits[wake] = struct{}{}
 	p.mu.Unlock()
-	for _, it := range items {
-		it.s.pollers.add(p.wake)
-		defer it.s.pollers.remove(p.wake)
-	}
+	watched := map[*Socket]bool{}
+	defer func() {
+		p.mu.Lock()
+		delete(p.waits, wake)
+		p.mu.Unlock()
+		for s := range watched {
+			s.pollers.remove(wake)
+		}
+	}()
 	var expired <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -81,10 +119,13 @@ func (p *Poller) Wait(ctx context.Context, timeout time.Duration) ([]Polled, err
 		expired = t.C
 	}
 	for {
-		var ready []Polled
-		for _, it := range items {
-			if it.s.isClosed() {
-				return nil, ErrClosed
+		var ready Ready
+		for _, it := range p.liveItems() {
+			if !watched[it.s] {
+				// Watched before it is looked at, so that no wake-up
+				// between the look and the select is lost.
+				it.s.pollers.add(wake)
+				watched[it.s] = true
 			}
 			if ev := it.s.poll(it.events); ev != 0 {
 				ready = append(ready, Polled{Socket: it.s, Events: ev})
@@ -94,13 +135,22 @@ func (p *Poller) Wait(ctx context.Context, timeout time.Duration) ([]Polled, err
 			return ready, nil
 		}
 		select {
-		case <-p.wake:
+		case <-wake:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-expired:
 			return nil, nil
 		}
 	}
+}
+
+// liveItems drops the closed sockets from the poller and returns a copy of
+// the rest.
+func (p *Poller) liveItems() []pollItem {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.items = slices.DeleteFunc(p.items, func(it pollItem) bool { return it.s.isClosed() })
+	return slices.Clone(p.items)
 }
 
 // poll reports which of events the socket is ready for. A socket another

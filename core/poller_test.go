@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -68,7 +69,7 @@ func TestPollerPollIn(t *testing.T) {
 	})
 }
 
-func mustWait(t *testing.T, p *Poller) []Polled {
+func mustWait(t *testing.T, p *Poller) Ready {
 	t.Helper()
 	got, err := p.Wait(context.Background(), patience)
 	if err != nil {
@@ -164,27 +165,136 @@ func TestPollerConcurrentWithCalls(t *testing.T) {
 	<-done
 }
 
-// TestPollerReturnsWhenSocketCloses: a Wait without a deadline returns
-// ErrClosed when a socket it watches is closed.
-func TestPollerReturnsWhenSocketCloses(t *testing.T) {
-	ctx := NewContext()
-	defer ctx.Close()
-	pull, _ := ctx.NewSocket(PULL)
+// TestPollerDropsClosedSocket: a socket closed while a Wait without a
+// deadline runs drops out of the poller at once (Close wakes the Wait),
+// and the Wait goes on with the others; later Waits do not fail.
+func TestPollerDropsClosedSocket(t *testing.T) {
+	e := newEnv(t)
+	closing := e.bound(PULL, "inproc://poll-closing")
+	pull := e.bound(PULL, "inproc://poll-staying")
+	push := e.connected(PUSH, []string{"inproc://poll-staying"})
+	p := NewPoller()
+	p.Add(closing, PollIn)
+	p.Add(pull, PollIn)
+	type result struct {
+		r   Ready
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := p.Wait(t.Context(), -1)
+		done <- result{r, err}
+	}()
+	eventually(t, func() bool { return closing.pollers.n.Load() == 1 }, "the Wait to watch the socket")
+	closing.Close()
+	eventually(t, func() bool { return len(p.watchedItems()) == 1 }, "the closed socket to drop out of the Wait in progress")
+	select {
+	case got := <-done:
+		t.Fatalf("Wait returned %v, %v when a socket closed; want it to go on waiting", got.r, got.err)
+	default:
+	}
+	mustSend(t, push, "m")
+	select {
+	case got := <-done:
+		if got.err != nil || len(got.r) != 1 || !got.r.Readable(pull) {
+			t.Fatalf("Wait: %v, %v; want the open PULL readable", got.r, got.err)
+		}
+	case <-time.After(patience):
+		t.Fatal("Wait did not return for the open socket")
+	}
+	mustRecv(t, pull)
+	if r, err := p.Wait(context.Background(), 0); err != nil || len(r) != 0 {
+		t.Fatalf("Wait(0) after the close: %v, %v; want nothing and no error", r, err)
+	}
+}
+
+// watchedItems gives the sockets the poller watches.
+func (p *Poller) watchedItems() []pollItem {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.items)
+}
+
+// TestPollerAddDuringWait: a socket added while a Wait runs is watched by
+// that Wait.
+func TestPollerAddDuringWait(t *testing.T) {
+	e := newEnv(t)
+	pull := e.bound(PULL, "inproc://poll-added")
+	push := e.connected(PUSH, []string{"inproc://poll-added"})
+	mustSend(t, push, "m")
+	eventually(t, func() bool { return readable(pull) }, "the message to arrive")
+	p := NewPoller()
+	done := make(chan Ready, 1)
+	go func() {
+		r, _ := p.Wait(t.Context(), -1)
+		done <- r
+	}()
+	eventually(t, func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.waits) == 1
+	}, "the Wait to start")
+	p.Add(pull, PollIn)
+	select {
+	case r := <-done:
+		if !r.Readable(pull) {
+			t.Fatalf("Wait: %v; want the added PULL readable", r)
+		}
+	case <-time.After(patience):
+		t.Fatal("Wait did not see the socket added while it ran")
+	}
+}
+
+// TestPollerReady: the result of Wait answers for one socket: Readable,
+// Writable and Events, false and zero for a socket it does not list.
+func TestPollerReady(t *testing.T) {
+	e := newEnv(t)
+	dealer := e.bound(DEALER, "inproc://poll-ready")
+	peer := e.connected(DEALER, []string{"inproc://poll-ready"})
+	idle := e.socket(PULL)
+	mustSend(t, peer, "m")
+	eventually(t, func() bool { return readable(dealer) }, "the message to arrive")
+	p := NewPoller()
+	p.Add(dealer, PollIn|PollOut)
+	p.Add(idle, PollIn)
+	r := mustWait(t, p)
+	if !r.Readable(dealer) || !r.Writable(dealer) || r.Events(dealer) != PollIn|PollOut {
+		t.Fatalf("DEALER with a message and a peer: Events %v, Readable %v, Writable %v; want both",
+			r.Events(dealer), r.Readable(dealer), r.Writable(dealer))
+	}
+	if r.Readable(idle) || r.Writable(idle) || r.Events(idle) != 0 {
+		t.Fatalf("idle PULL: Events %v; want none", r.Events(idle))
+	}
+	if len(r) != 1 || r[0].Socket != dealer {
+		t.Fatalf("ranging over Ready: %v; want the DEALER alone", r)
+	}
+}
+
+// TestPollerTwoWaits: two Waits on one poller at once both wake when a
+// socket becomes ready; neither takes the other's wake-up.
+func TestPollerTwoWaits(t *testing.T) {
+	e := newEnv(t)
+	pull := e.bound(PULL, "inproc://poll-two-waits")
+	push := e.connected(PUSH, []string{"inproc://poll-two-waits"})
 	p := NewPoller()
 	p.Add(pull, PollIn)
-	done := make(chan error, 1)
-	go func() {
-		_, err := p.Wait(t.Context(), -1)
-		done <- err
-	}()
-	time.Sleep(20 * time.Millisecond) // let Wait block: it must return either way
-	pull.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrClosed) {
-			t.Fatalf("Wait: %v, want ErrClosed", err)
+	done := make(chan Ready, 2)
+	for range 2 {
+		go func() {
+			r, _ := p.Wait(t.Context(), -1)
+			done <- r
+		}()
+	}
+	eventually(t, func() bool { return pull.pollers.n.Load() == 2 }, "both Waits to watch the socket")
+	mustSend(t, push, "m")
+	for range 2 {
+		select {
+		case r := <-done:
+			if !r.Readable(pull) {
+				t.Fatalf("Wait: %v; want the PULL readable", r)
+			}
+		case <-time.After(patience):
+			t.Fatal("a Wait did not wake when the socket became readable")
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Wait did not return after its socket closed")
 	}
 }

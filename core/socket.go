@@ -260,7 +260,9 @@ func (s *Socket) sendMsg(ctx context.Context, m msg, nonblock bool) error {
 }
 
 // Recv receives the next message, blocking until one comes (up to
-// RCVTIMEO).
+// RCVTIMEO). The frames are the caller's to keep, change and send on: the
+// socket holds no reference to them and never writes to them again (over
+// inproc they are the very slices the sender handed over and gave up).
 func (s *Socket) Recv() ([][]byte, error) {
 	m, err := s.recv(context.Background(), false)
 	return m.Frames, err
@@ -276,6 +278,24 @@ func (s *Socket) RecvContext(ctx context.Context) ([][]byte, error) {
 func (s *Socket) TryRecv() ([][]byte, error) {
 	m, err := s.recv(context.Background(), true)
 	return m.Frames, err
+}
+
+// RecvString is Recv with each frame as a string.
+func (s *Socket) RecvString() ([]string, error) {
+	return s.RecvStringContext(context.Background())
+}
+
+// RecvStringContext is RecvString that gives up when ctx is done.
+func (s *Socket) RecvStringContext(ctx context.Context) ([]string, error) {
+	m, err := s.recv(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(m.Frames))
+	for i, f := range m.Frames {
+		out[i] = string(f)
+	}
+	return out, nil
 }
 
 // RecvMsg receives the next message with the properties of the
