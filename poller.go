@@ -21,3 +21,7 @@ const (
 	PollIn  = core.PollIn  // a message can be received now
 	PollOut = core.PollOut // a message can be sent now
 )
+
+// Ready is what a Wait found: the ready sockets, in the order they were
+// added, each once. Range over it, or ask about one socket.
+type Ready = core.Ready
