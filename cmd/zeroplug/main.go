@@ -4,7 +4,7 @@
 //	zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo] [SECURITY]
 //	zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]
 //	zeroplug proxy -f SPEC -b SPEC [--capture SPEC] [--control SPEC]
-//	zeroplug keygen
+//	zeroplug keygen [--cert PATH]
 //	zeroplug version
 //
 // `zeroplug --help` and `zeroplug COMMAND --help` document each command. Each lives in its
@@ -53,8 +53,9 @@ Usage:
       move messages between a frontend and a backend socket (zmq_proxy_steerable)
   zeroplug plugins [--path DIR]... [--manifest FILE] [--timeout D]
       list the transport plugins found, check that each starts (and its sha256)
-  zeroplug keygen
-      print a new CURVE key pair (public=..., secret=..., in Z85)
+  zeroplug keygen [--cert PATH]
+      print a new CURVE key pair (public=..., secret=..., in Z85), or write it to the
+      certificate files PATH.key and PATH.key_secret
   zeroplug version
       print the version, the Go toolchain and the transports built in
   zeroplug help [COMMAND]
