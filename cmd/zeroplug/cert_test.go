@@ -143,3 +143,57 @@ func TestCertificateFlagsUsage(t *testing.T) {
 	ok.interrupt()
 	ok.wait(0)
 }
+
+// The other way round: a libzmq CURVE server in pyzmq, its key pair and its clients'
+// directory written by 'zeroplug keygen --cert', let in the cat whose certificate is in
+// the directory (ThreadAuthenticator.configure_curve(location=DIR)), not the other.
+func TestCatCurveCertificatesPyzmqServer(t *testing.T) {
+	checkLeaks(t)
+	dir := t.TempDir()
+	clients := filepath.Join(dir, "clients")
+	if err := os.Mkdir(clients, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{filepath.Join(dir, "server"), filepath.Join(clients, "alice"), filepath.Join(dir, "mallory")} {
+		if code, _, stderr := runCmd(t, "", "keygen", "--cert", base); code != 0 {
+			t.Fatalf("keygen --cert %s: %s", base, stderr)
+		}
+	}
+	ep := peertest.FreeTCPEndpoint(t)
+	script := `import sys, zmq, zmq.auth
+from zmq.auth.thread import ThreadAuthenticator
+ep, server, clients = sys.argv[1:]
+ctx = zmq.Context.instance()
+auth = ThreadAuthenticator(ctx)
+auth.start()
+auth.configure_curve(domain="*", location=clients)
+s = ctx.socket(zmq.PULL)
+s.curve_publickey, s.curve_secretkey = zmq.auth.load_certificate(server)
+s.curve_server = True
+s.bind(ep)
+print("ready", flush=True)
+print(s.recv().decode(), flush=True)
+s.close(linger=0)
+auth.stop()`
+	server := peertest.Start(t, peertest.Python(t), "-c", script, ep, filepath.Join(dir, "server.key_secret"), clients)
+	if line, err := server.Line(timeout); err != nil || line != "ready" {
+		t.Fatalf("pyzmq server: %q, %v", line, err)
+	}
+	mallory := start(t, "cat", "-t", "PUSH", "-c", ep, "--curve-serverkey", filepath.Join(dir, "server.key"),
+		"--curve-secretkey", filepath.Join(dir, "mallory.key_secret"))
+	mallory.send("from mallory")
+	mallory.waitStderr(logRefused)
+	code, _, stderr := runCmd(t, "from alice\n", "cat", "-t", "PUSH", "-c", ep, "--curve-serverkey", filepath.Join(dir, "server.key"),
+		"--curve-secretkey", filepath.Join(clients, "alice.key_secret"))
+	if code != 0 {
+		t.Fatalf("alice's PUSH: status %d; stderr:\n%s", code, stderr)
+	}
+	if line, err := server.Line(timeout); err != nil || line != "from alice" {
+		t.Errorf("the pyzmq server received %q, %v; want only alice's message", line, err)
+	}
+	if err := server.Wait(timeout); err != nil {
+		t.Error(err)
+	}
+	mallory.interrupt()
+	mallory.wait(0)
+}
