@@ -46,7 +46,8 @@ func (s *Store) Reload() error {
 	return nil
 }
 
-// Lookup returns the certificate of a public key, with its metadata.
+// Lookup returns the certificate of a public key, with its metadata. The
+// certificate is the store's own: read it, do not change it.
 func (s *Store) Lookup(public [32]byte) (*Certificate, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
