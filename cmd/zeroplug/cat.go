@@ -13,13 +13,14 @@ import (
 	"github.com/zeroplug/zeroplug/core"
 )
 
-const catHelp = `Usage: zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo] [SECURITY]
+const catHelp = `Usage: zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
+                    [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
 
 cat opens one socket of type TYPE, binds and connects it, then sends each line of standard
 input as one message (when TYPE can send) and prints each message it receives on one line
 (when TYPE can receive). A '|' in an input line separates the frames of a multipart message
 ("a|b|" is three frames: "a", "b" and an empty one); received frames are printed joined by
-'|'. Frames are printed as they are, without escaping.
+'|'. Frames are printed as they are, without escaping, unless --format says otherwise.
 
 Flags:
   -t TYPE      the socket type: PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB
@@ -34,6 +35,17 @@ Flags:
   --echo       REP, ROUTER, DEALER, PAIR: send every message received back (a ROUTER to
                the peer it came from), printing it too, until interrupted or -n N
                messages; standard input is not read.
+  --format F   how frames are printed and input frames read, each frame on its own
+               (still separated by '|'): text (the default: the bytes as they are, not
+               binary-safe), hex (two hex digits a byte) or z85 (Z85, RFC 32: frames of a
+               multiple of 4 bytes only; cat fails, with status 1, at a frame of another
+               length, received or in its input: use hex for those, such as a ROUTER's
+               5-byte routing ids). An empty frame is empty in every format.
+  -o NAME=VALUE
+               set a socket option by libzmq's name, without ZMQ_ (case does not
+               matter), before binding and connecting: -o SNDHWM=10 -o ROUTING_ID=w1
+               -o LINGER=0; repeat for several. Times are in libzmq's units
+               (milliseconds), booleans 1 or 0. '-o help' lists the names.
   -h, --help   print this text.
 
 ` + securityHelp + `
@@ -63,6 +75,8 @@ Examples:
   zeroplug cat -t REP -b ipc:///tmp/echo --echo
   echo ping | zeroplug cat -t REQ -c ipc:///tmp/echo
   zeroplug cat -t SUB -c tcp://127.0.0.1:5556 -s weather. -s news.
+  zeroplug cat -t ROUTER -b tcp://*:5559 --format hex    # routing ids as hex
+  echo 6869 | zeroplug cat -t DEALER -c tcp://127.0.0.1:5559 -o ROUTING_ID=w1 --format hex
   zeroplug keygen   # public=K1 secret=S1, for the server; a second pair for a client: public=K2 secret=S2
   zeroplug cat -t PULL -b tcp://*:5557 --curve-server --curve-secretkey 'S1' --allow-curve 'K2'
   echo secret | zeroplug cat -t PUSH -c tcp://127.0.0.1:5557 --curve-serverkey 'K1' --curve-secretkey 'S2'
@@ -78,6 +92,8 @@ type catConfig struct {
 	subs     listFlag
 	n        int // messages to print before exiting; 0: no limit
 	echo     bool
+	format   frameFormat
+	opts     []core.Option // -o NAME=VALUE
 	sec      security
 }
 
@@ -100,6 +116,9 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	fs.Var(&c.subs, "s", "")
 	n := fs.Int("n", -1, "")
 	fs.BoolVar(&c.echo, "echo", false, "")
+	formatName := fs.String("format", "text", "")
+	var options listFlag
+	fs.Var(&options, "o", "")
 	var secFlags securityFlags
 	secFlags.register(fs)
 	positional, err := parseArgs(fs, args)
@@ -109,6 +128,16 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	secFlags.visit(fs)
 	bad := func(format string, args ...any) (catConfig, int) {
 		return c, usageError(stderr, "cat", format, args...)
+	}
+	if slices.Contains(options, "help") {
+		printOptionNames(stdout)
+		return c, exitHelped
+	}
+	if c.format, err = parseFormat(*formatName); err != nil {
+		return bad("%v", err)
+	}
+	if c.opts, err = parseOptions(options); err != nil {
+		return bad("%v", err)
 	}
 	switch {
 	case len(positional) > 0:
@@ -143,13 +172,16 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 // runCat is `zeroplug cat`: see catHelp.
 func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c, code := parseCat(args, stdout, stderr)
+	if code == exitHelped {
+		return exitOK
+	}
 	if code != exitOK {
 		return code
 	}
 	// The context needs no Close: it has no goroutines of its own, and finish closes the
 	// one socket (which may go on lingering in the background after an interrupt).
 	zctx := newContext(stderr, c.sec.contextOptions()...)
-	opts := slices.Clone(c.sec.opts)
+	opts := append(slices.Clone(c.sec.opts), c.opts...)
 	if c.typ == core.SUB && len(c.subs) == 0 {
 		opts = append(opts, core.Subscribe(""))
 	}
@@ -172,7 +204,7 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	stop := make(chan struct{})
 	defer close(stop)
 	if !c.echo && canSend[c.typ] {
-		r.lines, r.ended = readLines(stdin, stop)
+		r.lines, r.ended = readLines(stdin, c.format, stop)
 	}
 	err = r.run(ctx)
 	return r.finish(ctx, err, stderr)
@@ -217,22 +249,31 @@ type lineOrErr struct {
 }
 
 // readLines reads in line by line into the channel lines, each line split into frames
-// at '|', until in ends or stop is closed; then it closes lines and ended. Only the
-// newline is removed, as zmqpeer does; a last line without one counts too. A reader that
-// never ends keeps its goroutine blocked in Read: the caller's to close.
-func readLines(in io.Reader, stop <-chan struct{}) (lines <-chan lineOrErr, ended <-chan struct{}) {
+// at '|' and each frame read in format, until in ends, a frame is not in format, or stop
+// is closed; then it closes lines and ended. Only the newline is removed, as zmqpeer
+// does; a last line without one counts too. A reader that never ends keeps its
+// goroutine blocked in Read: the caller's to close.
+func readLines(in io.Reader, format frameFormat, stop <-chan struct{}) (lines <-chan lineOrErr, ended <-chan struct{}) {
 	ch := make(chan lineOrErr)
 	end := make(chan struct{})
 	go func() {
 		defer close(end)
 		defer close(ch)
 		br := bufio.NewReaderSize(in, 64<<10)
-		for {
+		for lineNo := 1; ; lineNo++ {
 			line, err := br.ReadBytes('\n')
 			if len(line) > 0 {
 				line = bytes.TrimSuffix(line, []byte("\n"))
+				frames, ferr := parseFrames(line, format)
+				if ferr != nil {
+					select {
+					case ch <- lineOrErr{err: fmt.Errorf("standard input, line %d: %w", lineNo, ferr)}:
+					case <-stop:
+					}
+					return
+				}
 				select {
-				case ch <- lineOrErr{frames: bytes.Split(line, []byte("|"))}:
+				case ch <- lineOrErr{frames: frames}:
 				case <-stop:
 					return
 				}
@@ -294,13 +335,11 @@ func (r *catRun) recv(ctx context.Context) ([][]byte, error) {
 		}
 		return nil, fmt.Errorf("receive: %w", err)
 	}
-	for i, f := range frames {
-		if i > 0 {
-			r.out.WriteByte('|')
-		}
-		r.out.Write(f)
+	line, err := appendFrames(nil, frames, r.c.format)
+	if err != nil {
+		return nil, fmt.Errorf("printing a message received: %w", err)
 	}
-	r.out.WriteByte('\n')
+	r.out.Write(append(line, '\n'))
 	if err := r.out.Flush(); err != nil {
 		return nil, fmt.Errorf("writing standard output: %w", err)
 	}

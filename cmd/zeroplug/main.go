@@ -1,10 +1,11 @@
 // Command zeroplug talks to ZeroMQ endpoints from the shell, benchmarks them and runs a
 // proxy between them, on zeroplug's core:
 //
-//	zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo] [SECURITY]
+//	zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
+//	             [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
 //	zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]
 //	zeroplug proxy -f SPEC -b SPEC [--capture SPEC] [--control SPEC]
-//	zeroplug keygen
+//	zeroplug keygen [--cert PATH]
 //	zeroplug version
 //
 // `zeroplug --help` and `zeroplug COMMAND --help` document each command. Each lives in its
@@ -45,16 +46,19 @@ const mainHelp = `zeroplug talks to ZeroMQ endpoints, benchmarks them and runs p
 ZMTP 3.1, so its peers can be libzmq programs in any language.
 
 Usage:
-  zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo] [SECURITY]
-      send standard input as messages, print the messages received
+  zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
+               [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
+      send standard input as messages, print the messages received (binary-safe in
+      hex or z85; -o sets any socket option by libzmq's name, '-o help' lists them)
   zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]
       measure throughput or latency, as libzmq's perf tools and zmqpeer
   zeroplug proxy -f SPEC -b SPEC [--capture SPEC] [--control SPEC]
       move messages between a frontend and a backend socket (zmq_proxy_steerable)
   zeroplug plugins [--path DIR]... [--manifest FILE] [--timeout D]
       list the transport plugins found, check that each starts (and its sha256)
-  zeroplug keygen
-      print a new CURVE key pair (public=..., secret=..., in Z85)
+  zeroplug keygen [--cert PATH]
+      print a new CURVE key pair (public=..., secret=..., in Z85), or write it to the
+      certificate files PATH.key and PATH.key_secret
   zeroplug version
       print the version, the Go toolchain and the transports built in
   zeroplug help [COMMAND]
@@ -66,7 +70,9 @@ ipc://@abstract, inproc://name (within one process: bench's thr and lat modes).
 
 SECURITY is CURVE (--curve-server --curve-secretkey KEY, or --curve-serverkey KEY) or PLAIN
 (--plain-server, or --plain-user USER --plain-password PASSWORD), with --allow-curve KEY and
---allow-plain USER:PASSWORD for a server; 'zeroplug cat --help' documents them.
+--allow-plain USER:PASSWORD for a server; 'zeroplug cat --help' documents them. A KEY may be
+a certificate file (NAME.key, NAME.key_secret, as pyzmq and czmq write them), and
+--allow-curve a directory of public certificates.
 
 Flags may be written -flag or --flag, before or after the other arguments.
 

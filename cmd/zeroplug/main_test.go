@@ -39,7 +39,8 @@ func TestHelp(t *testing.T) {
 			"--allow-plain USER:PASSWORD", "--allow-curve KEY", "zeroplug keygen"}},
 		{[]string{"bench", "--help"}, []string{"[--curve | SECURITY]", "--curve ", "ZMQPEER_CURVE=1", "ZMQPEER_CURVE_SECRETKEY",
 			"--curve-serverkey KEY", "--allow-curve KEY", "--allow-plain USER:PASSWORD"}},
-		{[]string{"keygen", "--help"}, []string{"Usage: zeroplug keygen", "public=", "secret=", "zmq_curve_keypair"}},
+		{[]string{"keygen", "--help"}, []string{"Usage: zeroplug keygen", "public=", "secret=", "zmq_curve_keypair", "--cert PATH", "PATH.key_secret"}},
+		{[]string{"cat", "--help"}, []string{"--format F", "z85", "-o NAME=VALUE", "-o help", "NAME.key_secret", "--allow-curve KEY|DIR"}},
 		{[]string{"help", "keygen"}, []string{"Usage: zeroplug keygen"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -3,26 +3,32 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/zeroplug/zeroplug/core"
 	"github.com/zeroplug/zeroplug/sdk/z85"
+	"github.com/zeroplug/zeroplug/sdk/zcert"
 	"github.com/zeroplug/zeroplug/sdk/zmtp/curve"
 	"github.com/zeroplug/zeroplug/sdk/zmtp/zap"
 )
 
 // securityHelp documents the security flags of cat and bench.
-const securityHelp = `Security (ZMTP 3 mechanisms, over tcp and ipc; keys are 40-character Z85 text, as
-'zeroplug keygen' and libzmq's zmq_curve_keypair print them):
+const securityHelp = `Security (ZMTP 3 mechanisms, over tcp and ipc). A KEY is 40 characters of Z85, as
+'zeroplug keygen' and libzmq's zmq_curve_keypair print them, or a certificate file as
+'zeroplug keygen --cert', pyzmq's zmq.auth.create_certificates and czmq's zcert write
+them: NAME.key holds a public key, NAME.key_secret a key pair. A value that names an
+existing file is read as one.
   --curve-server         be a CURVE server (RFC 25, 26: encrypted, the server known by
                          its key); needs --curve-secretkey.
   --curve-secretkey KEY  the socket's CURVE secret key: the server's, or, with
-                         --curve-serverkey, the client's own.
+                         --curve-serverkey, the client's own. A NAME.key_secret file
+                         gives the public key as well.
   --curve-publickey KEY  the public key of --curve-secretkey (optional: it is derived
                          from the secret key, and must match it).
-  --curve-serverkey KEY  be a CURVE client of the server whose public key is KEY; the
-                         client's own key pair is a fresh one unless --curve-secretkey
-                         gives it.
+  --curve-serverkey KEY  be a CURVE client of the server whose public key is KEY (or
+                         the server's NAME.key); the client's own key pair is a fresh
+                         one unless --curve-secretkey gives it.
   --plain-server         be a PLAIN server (RFC 24: user name and password in clear text,
                          no encryption).
   --plain-user USER      be a PLAIN client with this user name,
@@ -31,13 +37,17 @@ const securityHelp = `Security (ZMTP 3 mechanisms, over tcp and ipc; keys are 40
                          a PLAIN server lets in only the users listed (repeat for several;
                          the password is what follows the first ':'). Without it, any
                          user name and password.
-  --allow-curve KEY      a CURVE server lets in only the clients whose public keys are
-                         listed (repeat for several). Without it, any client that knows
-                         the server's public key, as libzmq without a ZAP handler.
+  --allow-curve KEY|DIR  a CURVE server lets in only the clients whose public keys are
+                         listed (repeat for several), or whose public certificates
+                         (DIR/*.key, as pyzmq's configure_curve(location=DIR) and czmq's
+                         zcertstore read them) are in a directory DIR, read at start.
+                         Without it, any client that knows the server's public key, as
+                         libzmq without a ZAP handler.
   A client that a server refuses gets an ERROR and tries again at each reconnect; both
   sides log the failed handshake on standard error. Quote keys for the shell (Z85 has
-  characters such as $ & * < > ?); a secret key given on the command line is visible to
-  other users of the machine (ps).
+  characters such as $ & * < > ?). A secret key given on the command line is visible to
+  other users of the machine (ps); a NAME.key_secret file is not, and works wherever a
+  secret key is asked for.
 `
 
 // securityFlags are the security flags of a command line.
@@ -142,16 +152,17 @@ func (f *securityFlags) build() (security, error) {
 	switch {
 	case curveAny:
 		var secret curve.Key
+		var pairPublic *curve.Key // the public key of a NAME.key_secret file
 		if f.set["curve-secretkey"] {
-			k, err := parseKey("--curve-secretkey", f.curveSecret)
+			k, pub, err := parseSecretKey("--curve-secretkey", f.curveSecret)
 			if err != nil {
 				return sec, err
 			}
-			secret = k
+			secret, pairPublic = k, pub
 			sec.opts = append(sec.opts, core.CurveSecretKey(k.String()))
 		}
 		if f.set["curve-publickey"] {
-			k, err := parseKey("--curve-publickey", f.curvePublic)
+			k, err := parsePublicKey("--curve-publickey", f.curvePublic)
 			if err != nil {
 				return sec, err
 			}
@@ -159,9 +170,11 @@ func (f *securityFlags) build() (security, error) {
 				return sec, fmt.Errorf("--curve-publickey is not the public key of --curve-secretkey")
 			}
 			sec.opts = append(sec.opts, core.CurvePublicKey(k.String()))
+		} else if pairPublic != nil {
+			sec.opts = append(sec.opts, core.CurvePublicKey(pairPublic.String()))
 		}
 		if curveClient {
-			k, err := parseKey("--curve-serverkey", f.curveServerKey)
+			k, err := parsePublicKey("--curve-serverkey", f.curveServerKey)
 			if err != nil {
 				return sec, err
 			}
@@ -171,7 +184,15 @@ func (f *securityFlags) build() (security, error) {
 		sec.opts = append(sec.opts, core.CurveServer(true))
 		sec.policy = &zap.Policy{}
 		for _, s := range f.allowCurve {
-			k, err := parseKey("--allow-curve", s)
+			if fi, err := os.Stat(s); err == nil && fi.IsDir() {
+				store, err := zcert.NewStore(s)
+				if err != nil {
+					return sec, fmt.Errorf("--allow-curve %s: %v", s, err)
+				}
+				sec.policy.CurveKeySets = append(sec.policy.CurveKeySets, store)
+				continue
+			}
+			k, err := parsePublicKey("--allow-curve", s)
 			if err != nil {
 				return sec, err
 			}
@@ -199,13 +220,53 @@ func (f *securityFlags) build() (security, error) {
 	return sec, nil
 }
 
+// isFile reports whether s names an existing file other than a directory: a key
+// flag's value is then a certificate file, not a key. (A Z85 key is never the name of
+// a file by accident in practice: it has characters such as < > & ?.)
+func isFile(s string) bool {
+	fi, err := os.Stat(s)
+	return err == nil && !fi.IsDir()
+}
+
+// parsePublicKey reads a public key given to flag name: a key, or the public key of
+// a certificate file (NAME.key, or NAME.key_secret, which holds it too).
+func parsePublicKey(name, s string) (curve.Key, error) {
+	if !isFile(s) {
+		return parseKey(name, s)
+	}
+	c, err := zcert.Load(s)
+	if err != nil {
+		return curve.Key{}, fmt.Errorf("%s: %v", name, err)
+	}
+	return c.Public, nil
+}
+
+// parseSecretKey reads a secret key given to flag name: a key, or a secret
+// certificate file (NAME.key_secret), which gives its public key too (public is nil
+// for a bare key).
+func parseSecretKey(name, s string) (secret curve.Key, public *curve.Key, err error) {
+	if !isFile(s) {
+		secret, err = parseKey(name, s)
+		return secret, nil, err
+	}
+	c, err := zcert.Load(s)
+	if err != nil {
+		return secret, nil, fmt.Errorf("%s: %v", name, err)
+	}
+	if !c.HasSecret() {
+		return secret, nil, fmt.Errorf("%s: %s holds no secret key (a public certificate; the pair is in NAME%s)",
+			name, s, zcert.SecretSuffix)
+	}
+	return c.Secret, &c.Public, nil
+}
+
 // parseKey reads a CURVE key given to flag name as 40 characters of Z85. (The core also
 // takes 32 raw bytes, as libzmq does; a command line has no use for them.)
 func parseKey(name, s string) (curve.Key, error) {
 	var k curve.Key
 	if n := z85.EncodedLen(curve.KeySize); len(s) != n {
-		return k, fmt.Errorf("%s: want a CURVE key as %d characters of Z85 (zeroplug keygen prints them), got %d characters",
-			name, n, len(s))
+		return k, fmt.Errorf("%s: want a CURVE key as %d characters of Z85 (zeroplug keygen prints them) or a certificate file, "+
+			"got %d characters and no such file", name, n, len(s))
 	}
 	b, err := z85.Decode(s)
 	if err != nil {

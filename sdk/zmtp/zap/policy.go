@@ -19,9 +19,30 @@ type Policy struct {
 	// Users maps PLAIN user names to passwords; when not nil, only those
 	// users are let in.
 	Users map[string]string
-	// CurveKeys lists the CURVE client public keys let in; when empty,
-	// any client that knows the server's key is.
-	CurveKeys [][32]byte
+	// CurveKeys lists the CURVE client public keys let in, and
+	// CurveKeySets holds more of them (a directory of certificates,
+	// zcert.Store); a client is let in when its key is in either. When
+	// both are empty, any client that knows the server's key is.
+	CurveKeys    [][32]byte
+	CurveKeySets []KeySet
+}
+
+// KeySet is a set of CURVE client public keys, such as a directory of
+// certificates (zcert.Store). Allowed is called from the ZAP handler, once per
+// handshake, possibly from several goroutines at once; it must not block.
+type KeySet interface {
+	Allowed(public [32]byte) bool
+}
+
+// curveAllowed reports whether a CURVE client with key public is let in.
+func (p *Policy) curveAllowed(public [32]byte) bool {
+	if len(p.CurveKeys) == 0 && len(p.CurveKeySets) == 0 {
+		return true
+	}
+	if slices.Contains(p.CurveKeys, public) {
+		return true
+	}
+	return slices.ContainsFunc(p.CurveKeySets, func(s KeySet) bool { return s.Allowed(public) })
 }
 
 // Authenticate implements Authenticator. The user id of an accepted client
@@ -54,7 +75,7 @@ func (p *Policy) Authenticate(req Request) (Reply, error) {
 			return deny("malformed CURVE credentials")
 		}
 		key := [32]byte(req.Credentials[0])
-		if len(p.CurveKeys) > 0 && !slices.Contains(p.CurveKeys, key) {
+		if !p.curveAllowed(key) {
 			return deny("client key not allowed")
 		}
 		user = z85Key(key)
