@@ -26,6 +26,7 @@ var reexported = []source{
 	{dir: "sdk/zmtp/curve", pkg: "curve", prefix: "Curve"},
 	{dir: "sdk/z85", pkg: "z85", prefix: "Z85"},
 	{dir: "sdk/zmtp/zap", pkg: "zap", prefix: "ZAP"},
+	{dir: "sdk/zcert", pkg: "zcert", prefix: "Cert"},
 }
 
 // renamed are the re-exports whose prefixed name would read badly; a verb
@@ -36,6 +37,14 @@ var renamed = map[string]string{
 	"zap.ErrNoHandler":      "ErrNoZAPHandler",
 	"zap.ParseRequest":      "ParseZAPRequest",
 	"zap.ParseReply":        "ParseZAPReply",
+	"zcert.Certificate":     "Certificate",
+	"zcert.New":             "NewCertificate",
+	"zcert.Parse":           "ParseCertificate",
+	"zcert.Load":            "LoadCertificate",
+	"zcert.LoadDir":         "LoadCertificates",
+	"zcert.Store":           "CertStore",
+	"zcert.NewStore":        "NewCertStore",
+	"zcert.ErrInvalid":      "ErrInvalidCertificate",
 }
 
 // notReexported are the identifiers the root leaves out on purpose, and why:

@@ -65,3 +65,8 @@ const (
 	ZAPMechanismPlain = zap.MechanismPlain
 	ZAPMechanismCurve = zap.MechanismCurve
 )
+
+// ZAPKeySet is a set of CURVE client public keys, such as a directory of
+// certificates (zcert.Store). Allowed is called from the ZAP handler, once per
+// handshake, possibly from several goroutines at once; it must not block.
+type ZAPKeySet = zap.KeySet
