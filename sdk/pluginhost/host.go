@@ -58,6 +58,9 @@ type Host struct {
 	dirsOnce sync.Once
 	dirs     []string
 
+	catalogOnce sync.Once
+	catalog     *Catalog
+
 	manifestOnce sync.Once
 	manifest     Manifest
 	manifestPath string
@@ -89,9 +92,12 @@ func (h *Host) Dirs() []string {
 	return h.dirs
 }
 
-// Driver returns the plugin that serves scheme, without starting it. With
-// none, the error wraps ErrNotFound and says what was searched.
+// Driver returns the plugin that serves scheme, without starting it: the
+// binary that declares it (see Catalog). With none, the error wraps
+// ErrNotFound and says what was searched; when the file named for the
+// scheme was refused or failed describe, the error is that one.
 func (h *Host) Driver(scheme string) (*Plugin, error) {
+	c := h.Catalog()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -100,13 +106,38 @@ func (h *Host) Driver(scheme string) (*Plugin, error) {
 	if p, ok := h.byScheme[scheme]; ok {
 		return p, nil
 	}
-	f, ok := find(h.Dirs(), scheme)
+	e, ok := c.Lookup(scheme)
 	if !ok {
+		if named, ok := c.named(scheme); ok && named.Err != nil {
+			return nil, named.Err
+		}
 		return nil, fmt.Errorf("%w %q: %s", ErrNotFound, scheme, h.describe())
 	}
-	p := h.pluginLocked(f)
+	p := h.pluginLocked(e.Found)
+	p.described = e.Description.Schemes
 	h.byScheme[scheme] = p
 	return p, nil
+}
+
+// Catalog returns the plugins of the search path and what they serve. The
+// first call builds it: it reads the directories, checks each binary
+// against the manifest and learns what it declares (from the description
+// cache, or by running it with "describe"); later calls return the same.
+// Binaries refused or failing describe are logged and skipped.
+func (h *Host) Catalog() *Catalog {
+	h.catalogOnce.Do(func() {
+		m, mpath, merr := h.loadManifest()
+		h.catalog = scan(scanConfig{dirs: h.Dirs(), manifest: m, manifestPath: mpath, manifestErr: merr, timeout: h.cfg.StartTimeout})
+		for _, e := range h.catalog.Plugins {
+			if e.Err != nil {
+				h.log.Warn("transport plugin skipped", "plugin", e.Path, "error", e.Err)
+			}
+			for s, by := range e.Shadowed {
+				h.log.Info("transport plugin shadowed", "plugin", e.Path, "scheme", s, "served_by", by)
+			}
+		}
+	})
+	return h.catalog
 }
 
 // Open returns the plugin in the file at path, wherever it is: for tools
@@ -155,21 +186,18 @@ func (h *Host) Describe() string {
 }
 
 func (h *Host) describe() string {
-	var names []string
-	for _, f := range Discover(h.Dirs()) {
-		names = append(names, f.Name)
-	}
+	c := h.Catalog()
+	var opened []string
 	for _, p := range h.byPath {
-		if !slices.Contains(names, p.found.Name) {
-			names = append(names, p.found.Name)
+		if !slices.ContainsFunc(c.Plugins, func(e *Entry) bool { return e.Real == p.found.Real }) {
+			opened = append(opened, p.found.Name)
 		}
 	}
-	slices.Sort(names)
-	found := "none"
-	if len(names) > 0 {
-		found = strings.Join(names, ", ")
+	if len(opened) == 0 {
+		return c.String()
 	}
-	return fmt.Sprintf("plugins found: %s; directories searched: %s", found, strings.Join(h.Dirs(), ", "))
+	slices.Sort(opened)
+	return c.String() + "; opened by path: " + strings.Join(opened, ", ")
 }
 
 // Running lists the plugins whose process runs now.
