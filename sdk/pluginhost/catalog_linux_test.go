@@ -282,3 +282,51 @@ func TestShadowedScheme(t *testing.T) {
 		t.Errorf("catalog %s", c)
 	}
 }
+
+// One binary serves every scheme it declares, with no link: the vmci
+// plugin, vsock:// and vmci://, one plugin for both. Nothing here opens a
+// vsock socket: describe only prints, and no process is started.
+func TestOneBinaryManySchemes(t *testing.T) {
+	cacheDir(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, sdk.PluginPrefix+"vmci")
+	if out, err := execGo(t, "build", "-o", bin, "github.com/zeroplug/zeroplug/plugins/vmci/cmd/zeroplug-transport-vmci").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	h := New(Config{Dirs: []string{dir}})
+	defer h.Close()
+	vsock, err := h.Driver("vsock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vmci, err := h.Driver("vmci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vsock != vmci || vsock.Path() != bin {
+		t.Errorf("vsock is served by %s, vmci by %s; want one plugin, %s", vsock.Path(), vmci.Path(), bin)
+	}
+	if got := strings.Join(vsock.Schemes(), " "); got != "vsock vmci" {
+		t.Errorf("Schemes = %q", got)
+	}
+	if n := len(h.Running()); n != 0 {
+		t.Errorf("%d processes run; finding a plugin starts none", n)
+	}
+}
+
+// A plugin installed after the first scan is found: a scheme the catalog
+// lacks scans again.
+func TestInstalledLater(t *testing.T) {
+	cacheDir(t)
+	dir := t.TempDir()
+	h := New(Config{Dirs: []string{dir}})
+	defer h.Close()
+	if _, err := h.Driver("unixalt"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "plugins found: none") {
+		t.Fatalf("Driver(unixalt) in an empty directory = %v, want ErrNotFound", err)
+	}
+	bin := buildUnixalt(t, dir)
+	p, err := h.Driver("unixalt")
+	if err != nil || p.Path() != bin {
+		t.Fatalf("Driver(unixalt) once installed = %v, %v", p, err)
+	}
+}
