@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -114,8 +115,17 @@ type Versioner interface {
 // zeroplug-transport-<scheme>.
 const PluginPrefix = "zeroplug-transport-"
 
+// pluginName is the plugin's name: that of its main package
+// (.../cmd/zeroplug-transport-unixalt is "unixalt"), so that it depends on
+// what the binary is, not on the name it was installed under, and a host may
+// cache a description by the file's contents. Without build information,
+// the file name stands in.
 func pluginName() string {
-	return strings.TrimPrefix(filepath.Base(os.Args[0]), PluginPrefix)
+	name := filepath.Base(os.Args[0])
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path != "" && bi.Path != "command-line-arguments" {
+		name = path.Base(bi.Path)
+	}
+	return strings.TrimPrefix(name, PluginPrefix)
 }
 
 func pluginVersion(d Driver) string {

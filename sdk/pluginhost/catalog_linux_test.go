@@ -98,7 +98,7 @@ func TestFoundByDeclaredScheme(t *testing.T) {
 		t.Errorf("read %q, %v", b, err)
 	}
 	e, _ := h.Catalog().Lookup("unixalt")
-	if e.Description.Name != "whatever" || e.Description.Version != "v1.0.0" || e.Description.ProtocolVersion != sdk.DriverVersion {
+	if e.Description.Name != "unixalt" || e.Description.Version != "v1.0.0" || e.Description.ProtocolVersion != sdk.DriverVersion {
 		t.Errorf("description %+v", e.Description)
 	}
 }
