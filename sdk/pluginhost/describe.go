@@ -65,14 +65,23 @@ func runDescribe(path string, timeout time.Duration) (Description, error) {
 	case stdout.overflow:
 		return fail("more than %d bytes of output", pluginrpc.DescriptionMax)
 	}
+	d, err := parseDescription(stdout.Bytes())
+	if err != nil {
+		return fail("%v", err)
+	}
+	return d, nil
+}
+
+// parseDescription reads what a plugin printed for describe: one JSON
+// object with the fields of Description. Fields it does not know are
+// ignored, so that a later sdk may add some.
+func parseDescription(b []byte) (Description, error) {
 	var d Description
-	dec := json.NewDecoder(bytes.NewReader(stdout.Bytes()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		return fail("not a JSON description (%v)", err)
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&d); err != nil {
+		return Description{}, fmt.Errorf("not a JSON description (%v)", err)
 	}
 	if err := checkDescription(d); err != nil {
-		return fail("%v", err)
+		return Description{}, err
 	}
 	return d, nil
 }
