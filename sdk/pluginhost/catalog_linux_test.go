@@ -330,3 +330,36 @@ func TestInstalledLater(t *testing.T) {
 		t.Fatalf("Driver(unixalt) once installed = %v, %v", p, err)
 	}
 }
+
+// BenchmarkCatalog is the cost a program's first plugin lookup pays to
+// build its catalog of one plugin: with the description cached (the usual
+// start), and with the cache empty (describe runs).
+func BenchmarkCatalog(b *testing.B) {
+	dir := b.TempDir()
+	cache := b.TempDir()
+	b.Setenv("XDG_CACHE_HOME", cache)
+	bin := filepath.Join(dir, sdk.PluginPrefix+"unixalt")
+	if out, err := execGo(b, "build", "-o", bin, "github.com/zeroplug/zeroplug/sdk/examples/unixalt/cmd/zeroplug-transport-unixalt").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	cfg := scanConfig{dirs: []string{dir}}
+	for _, bc := range []struct {
+		name   string
+		before func()
+	}{
+		{"cached", func() {}},
+		{"describe", func() { os.RemoveAll(filepath.Join(cache, "zeroplug")) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			scan(cfg) // fills the cache
+			for b.Loop() {
+				b.StopTimer()
+				bc.before()
+				b.StartTimer()
+				if _, ok := scan(cfg).Lookup("unixalt"); !ok {
+					b.Fatal("unixalt not found")
+				}
+			}
+		})
+	}
+}
