@@ -45,7 +45,6 @@ PLUGIN_MAINS := $(wildcard plugins/*/cmd/zeroplug-transport-* sdk/examples/*/cmd
 plugins:
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ $(addprefix ./,$(PLUGIN_MAINS))
-	ln -sf zeroplug-transport-vmci $(BIN)/zeroplug-transport-vsock  # vmci serves vsock:// too
 
 # proto regenerates sdk/internal/transportpb from transport.proto with the code generators
 # that match the grpc and protobuf modules go-plugin v1.8.0 requires. The generated files

@@ -8,12 +8,14 @@ import (
 	"github.com/zeroplug/zeroplug/sdk/pluginhost"
 )
 
-// Transport plugins: schemes no linked-in driver serves are looked up as
-// plugin binaries (zeroplug-transport-<scheme>) by the context's plugin
-// host, which starts a plugin's process on the first bind or connect to one
-// of its schemes and stops it when the context closes. A context that never
-// meets such a scheme starts nothing. See sdk/pluginhost for the search
-// path, the manifest and the life of a plugin process.
+// Transport plugins: schemes no linked-in driver serves are looked up by the
+// context's plugin host among the plugin binaries (zeroplug-transport-*) by
+// the schemes each declares, whatever its file name; the host starts a
+// plugin's process on the first bind or connect to one of its schemes and
+// stops it when the context closes. A context that never meets such a
+// scheme runs nothing, bar the describe of binaries not yet in the
+// description cache. See sdk/pluginhost for the search path, the catalog,
+// the manifest and the life of a plugin process.
 //
 // When a plugin process crashes, the host logs it (an error line naming the
 // plugin, its pid, schemes and exit status) and every socket with an
@@ -54,7 +56,9 @@ func (c *Context) startPluginHost() {
 
 // lookupPlugin finds the plugin for a scheme no driver serves; without one,
 // the error lists the schemes known, the plugins found and the directories
-// searched.
+// searched, or, when the file named for the scheme was refused or failed
+// describe, wraps that error (pluginhost.ErrChecksum, ErrNotPinned,
+// ErrDescribe).
 func (r *registry) lookupPlugin(ep sdk.Endpoint) (sdk.Driver, error) {
 	if r.plugins == nil {
 		return nil, &sdk.EndpointError{Endpoint: ep.String(), Err: sdk.ErrUnknownScheme, Known: r.schemes()}
@@ -63,13 +67,12 @@ func (r *registry) lookupPlugin(ep sdk.Endpoint) (sdk.Driver, error) {
 	if err == nil {
 		return p, nil
 	}
-	e := &sdk.EndpointError{Endpoint: ep.String(), Err: sdk.ErrUnknownScheme, Known: r.schemes()}
-	if errors.Is(err, pluginhost.ErrNotFound) {
-		e.Detail = r.plugins.Describe()
-	} else {
-		e.Reason = err.Error()
+	if !errors.Is(err, pluginhost.ErrNotFound) {
+		// The plugin named for the scheme was refused (the manifest) or
+		// failed describe: that is what the user must fix.
+		return nil, &sdk.EndpointError{Endpoint: ep.String(), Err: err}
 	}
-	return nil, e
+	return nil, &sdk.EndpointError{Endpoint: ep.String(), Err: sdk.ErrUnknownScheme, Known: r.schemes(), Detail: r.plugins.Describe()}
 }
 
 // pluginCrashed tells the sockets that use a crashed plugin's schemes.

@@ -28,6 +28,7 @@ func benchPluginDir(b *testing.B) string {
 	}
 	dir := b.TempDir()
 	sdktest.BuildIn(b, dir, testPlugins["tcpplug"], "tcpplug")
+	b.Setenv("XDG_CACHE_HOME", b.TempDir())
 	return dir
 }
 

@@ -46,6 +46,7 @@ func pluginDir(t *testing.T) (dir, tmp string) {
 	t.Setenv("ZEROPLUG_UNIXALT_DIR", filepath.Join(tmp, "unixalt"))
 	t.Setenv(pluginhost.EnvPath, "")
 	t.Setenv(pluginhost.EnvManifest, "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	return dir, tmp
 }
 
@@ -89,6 +90,7 @@ func TestPlugins(t *testing.T) {
 	t.Run("Lazy", func(t *testing.T) { testPluginLazy(t, dir) })
 	t.Run("KilledMidStream", func(t *testing.T) { testPluginKilled(t, dir) })
 	t.Run("Checksum", func(t *testing.T) { testPluginChecksum(t, dir) })
+	t.Run("ByDeclaredScheme", func(t *testing.T) { testPluginByDeclaredScheme(t, dir) })
 	t.Run("UnknownScheme", func(t *testing.T) { testPluginUnknown(t, dir) })
 	t.Run("DiesWithHost", func(t *testing.T) { testPluginDiesWithHost(t, dir) })
 	noFilesLeft(t, tmp, "unixalt")
@@ -294,6 +296,20 @@ func testPluginChecksum(t *testing.T, dir string) {
 	}
 }
 
+// testPluginByDeclaredScheme: a binary is found by the schemes it declares,
+// whatever its file name: unixalt:// through zeroplug-transport-renamed.
+func testPluginByDeclaredScheme(t *testing.T, dir string) {
+	b, err := os.ReadFile(filepath.Join(dir, sdk.PluginPrefix+"unixalt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := t.TempDir()
+	if err := os.WriteFile(filepath.Join(renamed, sdk.PluginPrefix+"renamed"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	testPluginPushPull(t, renamed, "unixalt://*")
+}
+
 // testPluginUnknown: the error of a scheme nobody serves lists the schemes
 // known, the plugins found and the directories searched.
 func testPluginUnknown(t *testing.T, dir string) {
@@ -304,7 +320,7 @@ func testPluginUnknown(t *testing.T, dir string) {
 	if !errors.Is(err, sdk.ErrUnknownScheme) {
 		t.Fatalf("Connect(nosuch://x) = %v, want ErrUnknownScheme", err)
 	}
-	for _, want := range []string{"known schemes: inproc, ipc, tcp", "plugins found: zeroplug-transport-tcpplug, zeroplug-transport-unixalt",
+	for _, want := range []string{"known schemes: inproc, ipc, tcp", "plugins found: zeroplug-transport-tcpplug (serves tcpplug), zeroplug-transport-unixalt (serves unixalt)",
 		"directories searched: " + dir + ", "} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error %q does not say %q", err, want)

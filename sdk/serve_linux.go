@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -33,13 +32,6 @@ func init() {
 
 // serve is Serve on Linux: it returns the exit status.
 func serve(d Driver, name, version string) int {
-	if os.Getenv(pluginrpc.Handshake.MagicCookieKey) != pluginrpc.Handshake.MagicCookieValue {
-		fmt.Fprintf(os.Stderr, "%s%s is a zeroplug transport plugin for the schemes %s.\n"+
-			"zeroplug starts it when a socket binds or connects to one of them; put it in a\n"+
-			"plugin directory ($ZEROPLUG_PLUGIN_PATH, ~/.zeroplug/plugins or next to the program)\n"+
-			"and check it with 'zeroplug plugins'.\n", PluginPrefix, name, strings.Join(d.Schemes(), ", "))
-		return 1
-	}
 	level := hclog.LevelFromString(os.Getenv(pluginrpc.EnvLogLevel))
 	if level == hclog.NoLevel {
 		level = hclog.Info

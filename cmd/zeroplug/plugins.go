@@ -16,14 +16,18 @@ import (
 
 const pluginsHelp = `Usage: zeroplug plugins [--path DIR]... [--manifest FILE] [--timeout D]
 
-plugins lists the transport plugins a program would find: every file named
-zeroplug-transport-<scheme> in the plugin directories, by file name, with its path and
-sha256. It starts each one, checks that it completes the plugin handshake, prints the
-schemes it serves and its version, and stops it.
+plugins lists the transport plugins a program would find: every executable file whose
+name begins with zeroplug-transport- in the plugin directories, in search order, with
+its path, sha256 and the schemes it declares (run with the argument "describe", or
+from the description cache). It starts each one, checks that it completes the plugin
+handshake, prints its version, and stops it.
 
 The directories, in the order a bind or connect searches them: those of --path, those
 of $ZEROPLUG_PLUGIN_PATH (colon-separated), ~/.zeroplug/plugins, and the directory of
 the running program. Of two files with one name, the first found is used, and listed.
+A scheme two plugins declare is served by the one in the earlier directory (in one
+directory, by the file named zeroplug-transport-<scheme>, else the first by name); the
+other shows it as shadowed.
 
 Flags:
   --path DIR       search DIR first; repeat for several.
@@ -70,9 +74,9 @@ func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Logger:       hclog.New(&hclog.LoggerOptions{Name: "zeroplug", Output: stderr, Level: hclog.Warn}),
 	})
 	defer h.Close()
-	dirs := h.Dirs()
-	found := pluginhost.Discover(dirs)
-	fmt.Fprintf(stdout, "directories searched: %s\n", strings.Join(dirs, ", "))
+	catalog := h.Catalog()
+	found := catalog.Plugins
+	fmt.Fprintf(stdout, "directories searched: %s\n", strings.Join(catalog.Dirs, ", "))
 	if len(found) == 0 {
 		fmt.Fprintln(stdout, "no plugins found")
 		return exitOK
@@ -98,34 +102,49 @@ func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return status
 }
 
-// checkPlugin starts one plugin and describes it; true if it failed.
-func checkPlugin(ctx context.Context, h *pluginhost.Host, f pluginhost.Found, timeout time.Duration) (string, bool) {
+// checkPlugin starts one plugin and describes it; true if it failed. A
+// plugin refused by the manifest or failing describe is not started.
+func checkPlugin(ctx context.Context, h *pluginhost.Host, e *pluginhost.Entry, timeout time.Duration) (string, bool) {
 	var b strings.Builder
 	sum := "(unreadable)"
-	if s, err := pluginhost.Checksum(f.Path); err == nil {
-		sum = fmt.Sprintf("%x", s)
+	if e.SHA256 != nil {
+		sum = fmt.Sprintf("%x", e.SHA256)
 	}
-	path := f.Path
-	if f.Real != f.Path {
-		path += " -> " + f.Real
+	path := e.Path
+	if e.Real != e.Path {
+		path += " -> " + e.Real
 	}
-	p, err := h.Open(f.Path)
+	err := e.Err
 	var info pluginhost.Info
 	if err == nil {
-		sctx, cancel := context.WithTimeout(ctx, timeout)
-		info, err = p.Start(sctx)
-		cancel()
-		p.Stop()
+		var p *pluginhost.Plugin
+		if p, err = h.Open(e.Path); err == nil {
+			sctx, cancel := context.WithTimeout(ctx, timeout)
+			info, err = p.Start(sctx)
+			cancel()
+			p.Stop()
+		}
 	}
 	if err != nil {
-		fmt.Fprintf(&b, "%s  FAILED: %v\n", f.Name, err)
+		fmt.Fprintf(&b, "%s  FAILED: %v\n", e.Name, err)
 	} else {
-		fmt.Fprintf(&b, "%s  ok\n", f.Name)
+		fmt.Fprintf(&b, "%s  ok\n", e.Name)
 	}
 	fmt.Fprintf(&b, "  path     %s\n", path)
 	fmt.Fprintf(&b, "  sha256   %s\n", sum)
+	if e.Err == nil {
+		fmt.Fprintf(&b, "  schemes  %s\n", strings.Join(e.Description.Schemes, " "))
+		var shadowed []string
+		for _, s := range e.Description.Schemes {
+			if by, ok := e.Shadowed[s]; ok {
+				shadowed = append(shadowed, s+" (served by "+by+")")
+			}
+		}
+		if len(shadowed) > 0 {
+			fmt.Fprintf(&b, "  shadowed %s\n", strings.Join(shadowed, ", "))
+		}
+	}
 	if err == nil {
-		fmt.Fprintf(&b, "  schemes  %s\n", strings.Join(info.Schemes, " "))
 		fmt.Fprintf(&b, "  version  %s %s, driver interface %d, %s\n", info.Name, info.Version, info.DriverVersion, info.GoVersion)
 		fmt.Fprintf(&b, "  started  in %v (pid %d)\n", info.StartTime.Round(10*time.Microsecond), info.Pid)
 	}

@@ -21,6 +21,7 @@ func pluginsRun(t *testing.T, args ...string) (int, string) {
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv(pluginhost.EnvPath, "")
 	t.Setenv(pluginhost.EnvManifest, "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), append([]string{"plugins"}, args...), nil, &out, &errOut)
 	return code, out.String() + errOut.String()
@@ -69,6 +70,30 @@ func TestPlugins(t *testing.T) {
 		code, out := pluginsRun(t, "--path", dir)
 		if code != exitError || !strings.Contains(out, "zeroplug-transport-broken  FAILED") || !strings.Contains(out, "2 plugins, 1 failed") {
 			t.Errorf("exit status %d:\n%s", code, out)
+		}
+	})
+	t.Run("shadowed", func(t *testing.T) {
+		// A second binary under another name in a later directory declares
+		// the same scheme: it is listed, with the scheme shadowed.
+		later := t.TempDir()
+		b, err := os.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := filepath.Join(later, "zeroplug-transport-other")
+		os.WriteFile(other, b, 0o755)
+		code, out := pluginsRun(t, "--path", dir, "--path", later)
+		for _, want := range []string{
+			"zeroplug-transport-other  ok\n  path     " + other + "\n",
+			"  schemes  unixalt\n  shadowed unixalt (served by " + bin + ")\n",
+			"2 plugins, 0 failed",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the output lacks %q:\n%s", want, out)
+			}
+		}
+		if code != exitOK {
+			t.Errorf("exit status %d, want 0", code)
 		}
 	})
 	t.Run("none", func(t *testing.T) {

@@ -30,14 +30,12 @@ type Binaries struct {
 // guestTests are the packages whose tests run in the guest, in this order.
 var guestTests = []string{"plugins/vmci", "plugins/tipc", "internal/vmtest/guest"}
 
-// guestPlugins are the plugin binaries, by scheme; links give a plugin's
-// other schemes.
+// guestPlugins are the plugin binaries, by scheme; a plugin's other schemes
+// (vmci's vsock) are found by what it declares, with no link.
 var guestPlugins = []struct{ scheme, pkg string }{
 	{"vmci", "plugins/vmci/cmd/zeroplug-transport-vmci"},
 	{"tipc", "plugins/tipc/cmd/zeroplug-transport-tipc"},
 }
-
-var guestLinks = map[string]string{"vsock": "vmci"}
 
 // Build builds the guest's init, the plugin binaries and the test binaries
 // of the module at root into dir, in parallel.
@@ -70,11 +68,6 @@ func Build(ctx context.Context, root, dir string) (*Binaries, error) {
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
-	}
-	for link, target := range guestLinks {
-		if err := os.Symlink(sdk.PluginPrefix+target, filepath.Join(dir, sdk.PluginPrefix+link)); err != nil {
-			return nil, err
-		}
 	}
 	return b, nil
 }

@@ -35,10 +35,10 @@
 // vsock: the kernel sizes vsock buffers with the options above only.
 //
 // The package is a Driver; cmd/zeroplug-transport-vmci serves it as a
-// plugin, which the core starts on the first bind or connect to a vmci://
-// endpoint, or a vsock:// one when the file is also installed (or linked)
-// as zeroplug-transport-vsock. The plugin binds or connects, then hands the
-// socket to the core, which does all I/O on it itself.
+// plugin, which the core finds by the schemes it declares and starts on the
+// first bind or connect to a vsock:// or vmci:// endpoint. The plugin binds
+// or connects, then hands the socket to the core, which does all I/O on it
+// itself.
 package vmci
 
 import (

@@ -76,22 +76,12 @@ func SearchPath(first ...string) []string {
 type Found struct {
 	// Name is the file name, "zeroplug-transport-tcpplug".
 	Name string
-	// Scheme is the scheme the name stands for, "tcpplug".
+	// Scheme is the scheme the name stands for, "tcpplug". It decides
+	// nothing but a tie (see Catalog): a plugin serves the schemes it
+	// declares.
 	Scheme string
 	// Path is the file's path; Real is the file it links to, if any.
 	Path, Real string
-}
-
-// find looks for the plugin of scheme in dirs: the first executable file
-// named zeroplug-transport-<scheme>.
-func find(dirs []string, scheme string) (Found, bool) {
-	for _, dir := range dirs {
-		p := filepath.Join(dir, sdk.PluginPrefix+scheme)
-		if f, ok := stat(p); ok {
-			return f, true
-		}
-	}
-	return Found{}, false
 }
 
 func stat(p string) (Found, bool) {
@@ -110,8 +100,9 @@ func stat(p string) (Found, bool) {
 	return Found{Name: name, Scheme: strings.TrimPrefix(name, sdk.PluginPrefix), Path: p, Real: real}, true
 }
 
-// Discover lists the plugins in dirs, sorted by name; of two files with one
-// name, the one in the earlier directory wins, as it would for a bind.
+// Discover lists the plugin files in dirs, sorted by name, without running
+// them; of two files with one name, the one in the earlier directory wins,
+// as in $PATH. What they serve is the Catalog's business.
 func Discover(dirs []string) []Found {
 	var out []Found
 	seen := map[string]bool{}

@@ -79,7 +79,8 @@ func TestDiscover(t *testing.T) {
 		t.Errorf("Driver(notexec) = %v, want ErrNotFound", err)
 	}
 	_, err := h.Driver("nosuch")
-	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "plugins found: zeroplug-transport-x, zeroplug-transport-y; directories searched: "+a+", "+b) {
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "plugins found: zeroplug-transport-x (skipped: ") ||
+		!strings.Contains(err.Error(), ", zeroplug-transport-y (skipped: ") || !strings.Contains(err.Error(), "; directories searched: "+a+", "+b) {
 		t.Errorf("Driver(nosuch) = %v", err)
 	}
 }

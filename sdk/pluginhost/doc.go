@@ -5,8 +5,9 @@
 //
 // # Finding a plugin
 //
-// The plugin for scheme S is the file zeroplug-transport-S, executable,
-// looked up in these directories, the first found winning:
+// A plugin is found by the schemes it declares, not by its file name. The
+// Host reads every executable file whose name begins with
+// zeroplug-transport- in these directories, in order:
 //
 //  1. the directories the application registers (Config.Dirs, which the
 //     core fills from core.WithPluginPath), an explicit choice;
@@ -15,11 +16,27 @@
 //  3. ~/.zeroplug/plugins;
 //  4. the directory of the running executable.
 //
-// A plugin states in its handshake every scheme it serves (pgm and epgm,
-// say). A second scheme is found by a link or a copy of the file under that
-// scheme's name (zeroplug-transport-epgm -> zeroplug-transport-pgm); links to
-// the same file share one process. Once a plugin runs, its other schemes are
-// known to the Host without a link.
+// and learns what each declares by running it once with the argument
+// "describe" (sdk.Serve prints a JSON Description: name, version, schemes,
+// driver interface version, and exits; no handshake, no descriptor
+// channel). The result is its Catalog: one binary, zeroplug-transport-pgm,
+// serves pgm:// and epgm://, with no link. A file with the name of one in
+// an earlier directory is hidden, as in $PATH. A scheme declared by two
+// binaries is served by the one in the earlier directory and, within one
+// directory, by the file named for the scheme, else the first by file
+// name; the other is listed as shadowed (Entry.Shadowed, `zeroplug
+// plugins`), and the Host logs it. Links to one file are one plugin and
+// share one process. A binary that fails describe (exits non-zero, hangs
+// past StartTimeout, prints no valid description, declares no scheme or
+// another driver interface) wraps ErrDescribe: it is logged and skipped,
+// and the others are found.
+//
+// Descriptions are cached, so that a start does not run every plugin: in
+// $XDG_CACHE_HOME/zeroplug/plugins.json (os.UserCacheDir() when unset), a
+// file's path, size and modification time map to its sha256, and a sha256
+// to its description. A file touched is hashed again, not run; a file
+// changed is run again. The cache is replaced atomically, a corrupt one is
+// ignored and rewritten, and files gone are dropped from it.
 //
 // # Trust
 //
@@ -29,8 +46,11 @@
 // $ZEROPLUG_PLUGIN_MANIFEST), a plugin runs only if its file name is listed
 // and its contents hash to the listed value (go-plugin's SecureConfig, checked
 // just before exec); anything else is refused with ErrChecksum or
-// ErrNotPinned, which name the file, the manifest and both sums. A manifest
-// that cannot be read refuses every plugin.
+// ErrNotPinned, which name the file, the manifest and both sums. The
+// manifest is checked before a binary is first run, for describe too (the
+// file is hashed then, whatever the cache says), and again by go-plugin
+// before it is started to serve. A manifest that cannot be read refuses
+// every plugin.
 //
 // # Process lifetime
 //
@@ -89,7 +109,9 @@
 // system errno (syscall.ECONNREFUSED) and its sentinel (sdk.ErrConnRefused,
 // rebuilt from the errno) hold as they did in the plugin. A
 // scheme no plugin serves is ErrNotFound, with the plugins found and the
-// directories searched (Host.Describe).
+// directories searched (Host.Describe); a scheme whose file
+// (zeroplug-transport-<scheme>) was refused or failed describe gets that
+// file's error instead.
 //
 // Everything here needs Linux; elsewhere a Host finds plugins but refuses to
 // start them with sdk.ErrNotSupported.

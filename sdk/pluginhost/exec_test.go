@@ -10,7 +10,7 @@ import (
 
 // execGo runs the go command of the toolchain running the tests, building
 // static binaries.
-func execGo(t *testing.T, args ...string) *exec.Cmd {
+func execGo(t testing.TB, args ...string) *exec.Cmd {
 	t.Helper()
 	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goCmd); err != nil {

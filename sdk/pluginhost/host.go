@@ -58,6 +58,10 @@ type Host struct {
 	dirsOnce sync.Once
 	dirs     []string
 
+	catalogMu sync.Mutex // held while a scan runs; taken before mu, never after
+	catalog   *Catalog
+	logged    map[string]bool // skipped plugins already logged, by path and error
+
 	manifestOnce sync.Once
 	manifest     Manifest
 	manifestPath string
@@ -89,9 +93,27 @@ func (h *Host) Dirs() []string {
 	return h.dirs
 }
 
-// Driver returns the plugin that serves scheme, without starting it. With
-// none, the error wraps ErrNotFound and says what was searched.
+// Driver returns the plugin that serves scheme, without starting it: the
+// binary that declares it (see Catalog). A scheme the catalog lacks makes
+// the Host scan the directories again, so that a plugin installed while the
+// program runs is found. With none, the error wraps ErrNotFound and says
+// what was searched; when the file named for the scheme was refused or
+// failed describe, the error is that file's.
 func (h *Host) Driver(scheme string) (*Plugin, error) {
+	h.mu.Lock()
+	p, known := h.byScheme[scheme]
+	closed := h.closed
+	h.mu.Unlock()
+	switch {
+	case closed:
+		return nil, ErrClosed
+	case known:
+		return p, nil
+	}
+	c := h.Catalog()
+	if _, ok := c.Lookup(scheme); !ok {
+		c = h.rescan()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -100,13 +122,60 @@ func (h *Host) Driver(scheme string) (*Plugin, error) {
 	if p, ok := h.byScheme[scheme]; ok {
 		return p, nil
 	}
-	f, ok := find(h.Dirs(), scheme)
+	e, ok := c.Lookup(scheme)
 	if !ok {
-		return nil, fmt.Errorf("%w %q: %s", ErrNotFound, scheme, h.describe())
+		if named, ok := c.named(scheme); ok && named.Err != nil {
+			return nil, named.Err
+		}
+		return nil, fmt.Errorf("%w %q: %s", ErrNotFound, scheme, h.describe(c))
 	}
-	p := h.pluginLocked(f)
+	p = h.pluginLocked(e.Found)
+	p.described = e.Description.Schemes
 	h.byScheme[scheme] = p
 	return p, nil
+}
+
+// Catalog returns the plugins of the search path and what they serve. The
+// first call builds it: it reads the directories, checks each binary
+// against the manifest and learns what it declares (from the description
+// cache, or by running it with "describe"); later calls return the same,
+// until a lookup of a scheme it lacks scans again. Binaries refused or
+// failing describe are logged, once, and skipped.
+func (h *Host) Catalog() *Catalog {
+	h.catalogMu.Lock()
+	defer h.catalogMu.Unlock()
+	if h.catalog == nil {
+		h.scanLocked()
+	}
+	return h.catalog
+}
+
+// rescan builds the catalog again and returns it.
+func (h *Host) rescan() *Catalog {
+	h.catalogMu.Lock()
+	defer h.catalogMu.Unlock()
+	h.scanLocked()
+	return h.catalog
+}
+
+func (h *Host) scanLocked() {
+	m, mpath, merr := h.loadManifest()
+	h.catalog = scan(scanConfig{dirs: h.Dirs(), manifest: m, manifestPath: mpath, manifestErr: merr, timeout: h.cfg.StartTimeout})
+	if h.logged == nil {
+		h.logged = map[string]bool{}
+	}
+	for _, e := range h.catalog.Plugins {
+		if e.Err != nil && !h.logged[e.Path+"\x00"+e.Err.Error()] {
+			h.logged[e.Path+"\x00"+e.Err.Error()] = true
+			h.log.Warn("transport plugin skipped", "plugin", e.Path, "error", e.Err)
+		}
+		for s, by := range e.Shadowed {
+			if key := e.Path + "\x00shadowed " + s + " by " + by; !h.logged[key] {
+				h.logged[key] = true
+				h.log.Info("transport plugin shadowed", "plugin", e.Path, "scheme", s, "served_by", by)
+			}
+		}
+	}
 }
 
 // Open returns the plugin in the file at path, wherever it is: for tools
@@ -146,30 +215,27 @@ func (h *Host) learn(p *Plugin, schemes []string) {
 	}
 }
 
-// Describe says which plugins are found and which directories are searched,
-// for the error of a scheme nobody serves.
+// Describe says which plugins are found, what they serve and which
+// directories are searched, for the error of a scheme nobody serves.
 func (h *Host) Describe() string {
+	c := h.Catalog()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.describe()
+	return h.describe(c)
 }
 
-func (h *Host) describe() string {
-	var names []string
-	for _, f := range Discover(h.Dirs()) {
-		names = append(names, f.Name)
-	}
+func (h *Host) describe(c *Catalog) string {
+	var opened []string
 	for _, p := range h.byPath {
-		if !slices.Contains(names, p.found.Name) {
-			names = append(names, p.found.Name)
+		if !slices.ContainsFunc(c.Plugins, func(e *Entry) bool { return e.Real == p.found.Real }) {
+			opened = append(opened, p.found.Name)
 		}
 	}
-	slices.Sort(names)
-	found := "none"
-	if len(names) > 0 {
-		found = strings.Join(names, ", ")
+	if len(opened) == 0 {
+		return c.String()
 	}
-	return fmt.Sprintf("plugins found: %s; directories searched: %s", found, strings.Join(h.Dirs(), ", "))
+	slices.Sort(opened)
+	return c.String() + "; opened by path: " + strings.Join(opened, ", ")
 }
 
 // Running lists the plugins whose process runs now.

@@ -23,6 +23,8 @@ type Plugin struct {
 	found Found
 	start func() (*process, error) // starts a process; blocks until it serves
 
+	described []string // the schemes its description declares, if found so; set under the Host's lock
+
 	mu      sync.Mutex
 	proc    *process // the current process, possibly exited
 	pending *attempt // a start under way
@@ -202,12 +204,19 @@ func (p *Plugin) run(a *attempt) {
 	close(pr.cleaned)
 }
 
-// Schemes are the schemes the plugin states; before it has ever run, it is
-// started to learn them, and if it cannot start, the scheme its file name
-// stands for.
+// Schemes are the schemes the plugin states: those of its last process, or
+// of its description; a plugin opened by path that has never run is started
+// to learn them, and if it cannot start, the scheme its file name stands
+// for.
 func (p *Plugin) Schemes() []string {
 	if info, ok := p.Info(); ok {
 		return slices.Clone(info.Schemes)
+	}
+	p.h.mu.Lock()
+	described := slices.Clone(p.described)
+	p.h.mu.Unlock()
+	if len(described) > 0 {
+		return described
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.h.cfg.StartTimeout)
 	defer cancel()

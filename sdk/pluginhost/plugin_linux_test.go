@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -65,36 +66,48 @@ func buildUnixalt(t *testing.T, dir string) string {
 }
 
 func TestMain(m *testing.M) {
+	// The description cache of every test goes in a directory of its own.
+	cache, err := os.MkdirTemp("", "pluginhost-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("XDG_CACHE_HOME", cache)
 	code := m.Run()
+	os.RemoveAll(cache)
 	if unixaltDir != "" {
 		os.RemoveAll(unixaltDir)
 	}
 	os.Exit(code)
 }
 
-// An alias (a link under another scheme's name) shares the process of the
-// file it links to, and a started plugin's schemes are known without one.
-func TestAliasSharesProcess(t *testing.T) {
+// A link to a plugin is the plugin: one process for both names. Its name
+// stands for nothing: a scheme is served only if the binary declares it.
+func TestLinkSharesProcess(t *testing.T) {
 	dir := t.TempDir()
-	buildUnixalt(t, dir)
-	if err := os.Symlink(sdk.PluginPrefix+"unixalt", filepath.Join(dir, sdk.PluginPrefix+"unixalt2")); err != nil {
+	bin := buildUnixalt(t, dir)
+	link := filepath.Join(dir, sdk.PluginPrefix+"unixalt2")
+	if err := os.Symlink(sdk.PluginPrefix+"unixalt", link); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("ZEROPLUG_UNIXALT_DIR", t.TempDir())
 	h := New(Config{Dirs: []string{dir}, TempDir: t.TempDir()})
 	defer h.Close()
-	p1, err := h.Driver("unixalt2")
-	if err != nil {
-		t.Fatal(err)
-	}
 	p2, err := h.Driver("unixalt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p1 != p2 {
-		t.Fatal("a link and its file are two plugins")
+	p1, err := h.Open(link)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The plugin serves unixalt only: a bind under the alias's scheme says so.
+	if p1 != p2 || p2.Path() != bin {
+		t.Fatalf("the link is %s, the scheme's plugin %s: two plugins", p1.Path(), p2.Path())
+	}
+	if _, err := h.Driver("unixalt2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Driver(unixalt2), a scheme no binary declares = %v, want ErrNotFound", err)
+	}
+	// Started under the link's name, the plugin serves unixalt only.
 	_, err = p1.Listen(context.Background(), sdk.Endpoint{Scheme: "unixalt2", Address: "x"}, sdk.Options{})
 	if !errors.Is(err, sdk.ErrUnknownScheme) || !strings.Contains(err.Error(), "serves unixalt only") {
 		t.Errorf("Listen(unixalt2://x) = %v", err)
@@ -318,11 +331,29 @@ func TestStopAndRestart(t *testing.T) {
 	}
 }
 
+// Run by hand, a plugin says what it is: on standard output and exiting 0
+// when asked with -h, on standard error and exiting 1 when it was only run
+// without a host (go-plugin would print its own message).
 func TestPluginRunByHand(t *testing.T) {
 	bin := buildUnixalt(t, t.TempDir())
-	out, err := execCmd(bin).CombinedOutput()
-	if err == nil || !bytes.Contains(out, []byte("is a zeroplug transport plugin for the schemes unixalt")) {
-		t.Errorf("run by hand: %v\n%s", err, out)
+	for _, arg := range []string{"-h", "--help"} {
+		cmd := execCmd(bin, arg)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || !bytes.Contains(out, []byte(`zeroplug-transport-unixalt is the zeroplug transport plugin "unixalt" for the schemes unixalt.`)) ||
+			!bytes.Contains(out, []byte("describe")) || stderr.Len() != 0 {
+			t.Errorf("%s: %v\nstdout: %s\nstderr: %s", arg, err, out, stderr.Bytes())
+		}
+	}
+	cmd := execCmd(bin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || len(out) != 0 ||
+		!bytes.Contains(stderr.Bytes(), []byte(`transport plugin "unixalt" for the schemes unixalt`)) {
+		t.Errorf("run without a host: %v\nstdout: %s\nstderr: %s", err, out, stderr.Bytes())
 	}
 	out, err = execCmd(bin, "--version").CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("unixalt v1.0.0 (driver interface 1) schemes: unixalt")) {
