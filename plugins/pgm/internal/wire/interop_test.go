@@ -15,13 +15,14 @@ import (
 const peerTimeout = 30 * time.Second
 
 // startLibzmqPeer runs testdata/libzmq_pgm_peer.py under pyzmq in a network namespace of
-// its own with only lo up, so that its multicast never leaves it (and pgm's raw sockets,
-// which need CAP_NET_RAW, are the namespace's).
+// its own with only lo up, so that its multicast never leaves it. The namespace is made
+// in a user namespace where the peer is root, so that pgm's raw sockets (CAP_NET_RAW)
+// work without the test being root.
 func startLibzmqPeer(t *testing.T, args ...string) *peertest.Proc {
 	t.Helper()
 	python := peertest.Python(t)
 	script := "ip link set lo up && exec " + python + " testdata/libzmq_pgm_peer.py " + strings.Join(args, " ")
-	return peertest.Start(t, "unshare", "--net", "sh", "-c", script)
+	return peertest.Start(t, "unshare", "--map-root-user", "--net", "sh", "-c", script)
 }
 
 // peerLine returns the peer's next line, past the log lines OpenPGM prints on stdout
