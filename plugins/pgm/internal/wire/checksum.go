@@ -10,9 +10,14 @@ const checksumOffset = 6
 // payload, with no pseudo-header and with the checksum field taken as zero. An odd final
 // byte is summed as the high byte of a word padded with zero. A sum that folds to zero is
 // sent as 0xFFFF (OpenPGM's pgm_csum_fold), because zero on the wire means "no checksum".
-// pkt must hold at least the common header.
+// Bytes 6 and 7 are the checksum field wherever pkt is long enough to hold them.
 func Checksum(pkt []byte) uint16 {
-	sum := sum16(pkt[:checksumOffset]) + sum16(pkt[checksumOffset+2:])
+	var sum uint64
+	if len(pkt) <= checksumOffset+2 {
+		sum = sum16(pkt[:min(len(pkt), checksumOffset)])
+	} else {
+		sum = sum16(pkt[:checksumOffset]) + sum16(pkt[checksumOffset+2:])
+	}
 	for sum > 0xFFFF {
 		sum = sum&0xFFFF + sum>>16
 	}

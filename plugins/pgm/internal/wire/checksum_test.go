@@ -71,3 +71,18 @@ func TestChecksumMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksumShortInput: shorter than the header, Checksum still sums what there is
+// (without bytes 6 and 7) and does not panic.
+func TestChecksumShortInput(t *testing.T) {
+	b := []byte{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xff, 0xff, 0x01}
+	for n := range len(b) + 1 {
+		want := Checksum(append(append([]byte(nil), b[:min(n, 6)]...), make([]byte, 10)...))
+		if n > 8 {
+			want = Checksum(append(append([]byte(nil), b[:n]...), make([]byte, 10)...))
+		}
+		if got := Checksum(b[:n]); got != want {
+			t.Errorf("Checksum of %d bytes = %#04x, want %#04x", n, got, want)
+		}
+	}
+}

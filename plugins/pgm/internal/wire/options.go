@@ -39,10 +39,8 @@ const (
 	// optOPXMask selects the extensibility bits in an option's third byte: what a
 	// node that does not know the option does with it (RFC 3208 section 9.1; the bit
 	// positions are OpenPGM's PGM_OPX_MASK).
-	optOPXMask       = 0x03
-	optOPXIgnore     = 0x00
-	optOPXInvalidate = 0x01
-	optOPXDiscard    = 0x02
+	optOPXMask    = 0x03
+	optOPXDiscard = 0x02 // 0x00 ignore and 0x01 invalidate skip the option
 	// fragmentOptLen is OPT_FRAGMENT's length as OpenPGM writes and checks it: the
 	// 4-byte option header and three 32-bit values (the RFC's text says 12).
 	fragmentOptLen = optHeaderLen + 12
@@ -273,12 +271,11 @@ func (o *Options) parseOne(typ byte, opt []byte) error {
 		optNbrUnreach, optPathNLA, optCR, optCRQST, optPGMCCData, optPGMCCFeedback, optInvalid:
 		// Known, and nothing libzmq's configuration acts on: skipped.
 	default:
-		switch opt[2] & optOPXMask {
-		case optOPXIgnore, optOPXInvalidate:
-		case optOPXDiscard:
+		// 00 ignore and 01 invalidate skip the option, 10 discards the packet. 11 is
+		// reserved by the RFC; OpenPGM's switch has no case for it and carries on, and
+		// so do we.
+		if opt[2]&optOPXMask == optOPXDiscard {
 			return ErrUnsupported
-		default: // 11: reserved by the RFC, so no conforming sender writes it
-			return ErrMalformed
 		}
 	}
 	return nil

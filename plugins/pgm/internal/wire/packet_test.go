@@ -173,7 +173,7 @@ func TestOptionRules(t *testing.T) {
 		{"unknown option, OPX ignore", withOptions(0, 4, 0, 12, 0x60, 4, 0x00, 0, 0x8e, 4, 0, 0), nil},
 		{"unknown option, OPX invalidate", withOptions(0, 4, 0, 12, 0x60, 4, 0x01, 0, 0x8e, 4, 0, 0), nil},
 		{"unknown option, OPX discard", withOptions(0, 4, 0, 12, 0x60, 4, 0x02, 0, 0x8e, 4, 0, 0), ErrUnsupported},
-		{"unknown option, OPX reserved", withOptions(0, 4, 0, 12, 0x60, 4, 0x03, 0, 0x8e, 4, 0, 0), ErrMalformed},
+		{"unknown option, OPX reserved (skipped as OpenPGM does)", withOptions(0, 4, 0, 12, 0x60, 4, 0x03, 0, 0x8e, 4, 0, 0), nil},
 		{"known option skipped (OPT_NAK_BO_IVL)", withOptions(0, 4, 0, 16, 0x84, 12, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2), nil},
 		{"NAK list not of whole numbers", withOptions(0, 4, 0, 10, 0x82, 6, 0, 0, 0, 0), ErrMalformed},
 		{"empty NAK list", withOptions(0, 4, 0, 8, 0x82, 4, 0, 0), ErrMalformed},
