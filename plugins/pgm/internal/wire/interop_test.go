@@ -37,12 +37,19 @@ func peerLine(peer *peertest.Proc) (string, error) {
 }
 
 // TestInteropLibzmqPublisher decodes what a live libzmq PUB sends over epgm and pgm:
-// every packet parses and re-encodes to its bytes, and the messages come out whole.
+// every packet parses and re-encodes to its bytes, and the messages come out whole. Once
+// the last ODATA is out it sends a NAK for the first with an OPT_NAK_LIST for the second,
+// encoded here; OpenPGM accepts it (ports, GSI, NLAs, checksum) and answers with NCF and
+// RDATA for both.
 func TestInteropLibzmqPublisher(t *testing.T) {
 	for _, framing := range []string{"epgm", "pgm"} {
 		t.Run(framing, func(t *testing.T) {
+			raw := framing == "pgm"
 			peer := startLibzmqPeer(t, "capture", framing, "3")
 			var pkts [][]byte
+			var p Packet
+			nakSent, closed := false, false
+			repaired := map[SeqNo]bool{}
 			for {
 				line, err := peerLine(peer)
 				if err != nil {
@@ -55,16 +62,54 @@ func TestInteropLibzmqPublisher(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if pkt != nil {
-					pkts = append(pkts, pkt)
+				if pkt == nil {
+					continue
+				}
+				pkts = append(pkts, pkt)
+				if raw {
+					if pkt, _, err = IPv4Payload(pkt); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := p.Parse(pkt); err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case p.Type == TypeODATA && p.Seq == 2 && !nakSent:
+					nak := Packet{
+						Header:    Header{SourcePort: 5555, DestPort: p.SourcePort, Type: TypeNAK, GSI: p.GSI},
+						Seq:       0,
+						SourceNLA: netip.MustParseAddr("127.0.0.1"),
+						GroupNLA:  netip.MustParseAddr("239.192.1.1"),
+					}
+					nak.Options.SetNAKList([]SeqNo{1})
+					b, err := nak.Append(nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := peer.Send("pkt " + hex.EncodeToString(b)); err != nil {
+						t.Fatal(err)
+					}
+					nakSent = true
+				case p.Type == TypeRDATA:
+					repaired[p.Seq] = true
+					if repaired[0] && repaired[1] && !closed {
+						if err := peer.Send("close"); err != nil {
+							t.Fatal(err)
+						}
+						closed = true
+					}
 				}
 			}
 			if err := peer.Wait(peerTimeout); err != nil {
 				t.Fatal(err)
 			}
-			s := checkLibzmqSession(t, pkts, framing == "pgm")
+			s := checkLibzmqSession(t, pkts, raw)
 			if want := captureMessages(3); !equalMessages(s.msgs, want) {
 				t.Fatalf("decoded %q, want %q", s.msgs, want)
+			}
+			if !s.ncf[0] || !s.ncf[1] || !s.repaired[0] || !s.repaired[1] {
+				t.Fatalf("NCF for %v and RDATA for %v, want both for 0 and 1", s.ncf, s.repaired)
 			}
 		})
 	}

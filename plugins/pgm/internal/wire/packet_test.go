@@ -340,3 +340,20 @@ func TestTypeAndTSIStrings(t *testing.T) {
 		t.Errorf("TSI %q", got)
 	}
 }
+
+// TestOpenPGMNCFReservedByte: an NCF that OpenPGM 5.3 sent in answer to a NAK with
+// OPT_NAK_LIST {1}, as captured by TestInteropLibzmqPublisher. The third byte of its
+// OPT_NAK_LIST (0xda) is uninitialised memory; read as extensibility bits it would say
+// "discard", so Parse, as OpenPGM, consults those bits only for options it does not know.
+func TestOpenPGMNCFReservedByte(t *testing.T) {
+	pkt, _ := hex.DecodeString("9c3b15b30a03eb20b7c6d1bc038a000000000000000100007f00000100010000efc00101" +
+		"0004000c8208da0000000001")
+	var p Packet
+	if err := p.Parse(pkt); err != nil {
+		t.Fatal(err)
+	}
+	if p.Type != TypeNCF || p.Seq != 0 || p.SourceNLA.String() != "127.0.0.1" || p.GroupNLA.String() != "239.192.1.1" ||
+		len(p.Options.NAKList()) != 1 || p.Options.NAKList()[0] != 1 {
+		t.Fatalf("parsed %+v", p)
+	}
+}

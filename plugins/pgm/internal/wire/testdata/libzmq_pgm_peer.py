@@ -1,9 +1,11 @@
 # A libzmq (pyzmq) peer for the wire package's interop tests. It runs inside a fresh
 # network namespace with only lo, so nothing it sends leaves the test.
 #
-#   capture epgm|pgm N   a libzmq PUB sends N messages to 239.192.1.1:5555 and closes;
-#                        every PGM datagram on the group is printed as "pkt <hex>" (for
-#                        pgm, the raw IP datagram, header included), then "done".
+#   capture epgm|pgm N   a libzmq PUB sends N messages to 239.192.1.1:5555; every PGM
+#                        datagram on the group is printed as "pkt <hex>" (for pgm, the
+#                        raw IP datagram, header included). Each "pkt <hex>" line of stdin
+#                        is sent unicast to the PUB (a NAK, say); at "close" or the end
+#                        of stdin the PUB closes, and "done" ends the output.
 #   sub epgm|pgm N       a libzmq SUB on the group; prints "ready", then sends every
 #                        "pkt <hex>" line of stdin to the group as a PGM datagram, and
 #                        prints each message it receives as "msg <hex>[ <hex>...]" until
@@ -24,16 +26,27 @@ def say(line):
         sys.stdout.flush()
 
 
-def group_socket():
+def group_socket():  # receives what is sent to the group
     if framing == "epgm":
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # beside OpenPGM's own
-        s.bind(("0.0.0.0", PORT))
+        # Bound to the group, not 0.0.0.0: unicast to the PUB's port (NAKs) then reaches
+        # only OpenPGM's socket, which SO_REUSEPORT would otherwise share with this one.
+        s.bind((GROUP, PORT))
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_PGM)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
                  socket.inet_aton(GROUP) + socket.inet_aton(IFACE))
+    return s
+
+
+def sending_socket():
+    if framing == "epgm":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_PGM)
+    s.bind((IFACE, 0))
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(IFACE))
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
     return s
@@ -65,7 +78,15 @@ if mode == "capture":
             pub.send_multipart([b"big", bytes(range(256)) * 12])  # 3072 B: three APDUs
         else:
             pub.send_multipart([b"topic", b"msg-%d" % i])
-    time.sleep(0.8)  # heartbeat SPMs
+    upstream = sending_socket()
+    deadline = time.time() + 20
+    for line in sys.stdin:
+        word = line.split()
+        if word == ["close"] or time.time() > deadline:
+            break
+        if len(word) == 2 and word[0] == "pkt":
+            upstream.sendto(bytes.fromhex(word[1]), (IFACE, PORT if framing == "epgm" else 0))
+    upstream.close()
     pub.close()
     time.sleep(0.5)  # the FIN SPMs of pgm_close
     stop.set()
@@ -78,7 +99,7 @@ else:
     sub.setsockopt(zmq.RCVTIMEO, 10000)
     sub.connect(endpoint)
     time.sleep(1.0)  # OpenPGM's receiver joins the group in libzmq's I/O thread
-    tx = group_socket()
+    tx = sending_socket()
     say("ready")
 
     def feed():
