@@ -42,7 +42,7 @@ func (d *Decoder) Reconstruct(block [][]byte, received []bool, blockLen int) err
 		return ErrShape
 	}
 	d.lost = d.lost[:0]
-	size := -1
+	size, have := -1, 0
 	for i, ok := range received {
 		if !ok {
 			if i < blockLen {
@@ -50,6 +50,7 @@ func (d *Decoder) Reconstruct(block [][]byte, received []bool, blockLen int) err
 			}
 			continue
 		}
+		have++
 		if size < 0 {
 			size = len(block[i])
 		} else if len(block[i]) != size {
@@ -58,6 +59,9 @@ func (d *Decoder) Reconstruct(block [][]byte, received []bool, blockLen int) err
 	}
 	if len(d.lost) == 0 {
 		return nil
+	}
+	if have < blockLen {
+		return ErrTooFew
 	}
 	for _, i := range d.lost {
 		if len(block[i]) != size {
