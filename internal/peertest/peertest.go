@@ -281,3 +281,16 @@ func ParseResult(line string) (map[string]string, error) {
 	}
 	return r, nil
 }
+
+// FreeUDPEndpoint returns udp://127.0.0.1:PORT for a loopback UDP port that was free a
+// moment ago (libzmq's udp transport takes no wildcard port).
+func FreeUDPEndpoint(t testing.TB) string {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("peertest: no free UDP port: %v", err)
+	}
+	addr := c.LocalAddr().String()
+	c.Close()
+	return "udp://" + addr
+}
