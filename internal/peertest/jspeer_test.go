@@ -223,12 +223,12 @@ func TestZeromqJSRadioDishUDP(t *testing.T) {
 		t.Fatalf("DISH received %+v, want first in weather", m)
 	}
 	drain(t, dish) // repeats of "first"
-	for _, m := range []struct{ group, body string }{{"sport", "no"}, {"weather", "sun"}, {"weatherman", "no"}, {"weather", "rain"}} {
+	for _, m := range []struct{ group, body string }{{"sport", "no"}, {"weather", "sun"}, {"weatherman", "no"}, {"weather", ""}, {"weather", "rain"}} {
 		if err := radio.SendToGroup(m.group, []byte(m.body)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got, want := drain(t, dish), []string{"weather|sun", "weather|rain"}; !reflect.DeepEqual(got, want) {
+	if got, want := drain(t, dish), []string{"weather|sun", "weather|", "weather|rain"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("DISH joined to weather received %q, want %q", got, want)
 	}
 
