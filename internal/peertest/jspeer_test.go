@@ -193,20 +193,36 @@ func sendUntilReceived(t *testing.T, radio, dish *peertest.JSPeer, group, body s
 	return peertest.JSMessage{}
 }
 
-// drain receives until nothing comes for pollInterval and returns the messages' groups
-// and bodies as group|body.
-func drain(t *testing.T, dish *peertest.JSPeer) []string {
+// receiveUntil receives until a message with body end arrives and returns the messages
+// before it as group|body, leaving out those with body skip. A radio's datagrams to one
+// dish arrive in the order sent (loopback, one socket each), so what comes before end is
+// all that will: no wait for silence stands in for that.
+func receiveUntil(t *testing.T, dish *peertest.JSPeer, end, skip string) []string {
 	t.Helper()
 	var got []string
 	for {
-		m, err := dish.Recv(pollInterval)
-		if errors.Is(err, peertest.ErrNoMessage) {
-			return got
-		}
+		m, err := dish.Recv(jsRecvTimeout)
 		if err != nil {
+			t.Fatalf("%s, waiting for %q after %q: %v", dish, end, got, err)
+		}
+		switch body := string(m.Frames[0]); body {
+		case end:
+			return got
+		case skip:
+		default:
+			got = append(got, m.Group+"|"+body)
+		}
+	}
+}
+
+// sendAll sends each group|body of messages from radio.
+func sendAll(t *testing.T, radio *peertest.JSPeer, messages ...string) {
+	t.Helper()
+	for _, m := range messages {
+		group, body, _ := strings.Cut(m, "|")
+		if err := radio.SendToGroup(group, []byte(body)); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, m.Group+"|"+string(m.Frames[0]))
 	}
 }
 
@@ -222,13 +238,9 @@ func TestZeromqJSRadioDishUDP(t *testing.T) {
 	if m := sendUntilReceived(t, radio, dish, "weather", "first"); m.Group != "weather" || string(m.Frames[0]) != "first" {
 		t.Fatalf("DISH received %+v, want first in weather", m)
 	}
-	drain(t, dish) // repeats of "first"
-	for _, m := range []struct{ group, body string }{{"sport", "no"}, {"weather", "sun"}, {"weatherman", "no"}, {"weather", ""}, {"weather", "rain"}} {
-		if err := radio.SendToGroup(m.group, []byte(m.body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got, want := drain(t, dish), []string{"weather|sun", "weather|", "weather|rain"}; !reflect.DeepEqual(got, want) {
+	// The repeats of "first" come before "end"; so do the messages sent before it.
+	sendAll(t, radio, "sport|no", "weather|sun", "weatherman|no", "weather|", "weather|rain", "weather|end")
+	if got, want := receiveUntil(t, dish, "end", "first"), []string{"weather|sun", "weather|", "weather|rain"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("DISH joined to weather received %q, want %q", got, want)
 	}
 
@@ -239,12 +251,8 @@ func TestZeromqJSRadioDishUDP(t *testing.T) {
 	if err := dish.Join("sport"); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []struct{ group, body string }{{"weather", "no"}, {"sport", "goal"}} {
-		if err := radio.SendToGroup(m.group, []byte(m.body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got, want := drain(t, dish), []string{"sport|goal"}; !reflect.DeepEqual(got, want) {
+	sendAll(t, radio, "weather|no", "sport|goal", "weather|no", "sport|end")
+	if got, want := receiveUntil(t, dish, "end", ""), []string{"sport|goal"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("DISH after leaving weather and joining sport received %q, want %q", got, want)
 	}
 	jsClose(t, radio)
