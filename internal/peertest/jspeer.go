@@ -65,8 +65,10 @@ func StartJSPeer(t testing.TB, socketType string, flags ...string) *JSPeer {
 	return p
 }
 
-// Endpoint returns the last endpoint the peer bound at start, resolved (the port a
-// wildcard such as tcp://127.0.0.1:* chose), or "" when it bound none.
+// Endpoint returns the peer's ZMQ_LAST_ENDPOINT once started: the last endpoint it bound,
+// resolved (the port a wildcard such as tcp://127.0.0.1:* chose), or "" when it has none.
+// It is libzmq's string as it is: for udp libzmq 4.3.5 leaves out the scheme
+// ("127.0.0.1:5555") and sets it on connect too.
 func (p *JSPeer) Endpoint() string { return p.endpoint }
 
 // String describes the peer: its program and arguments.

@@ -16,8 +16,9 @@
 //
 //	ready [ENDPOINT]
 //
-// with the socket's last bound endpoint, resolved (the port chosen for tcp://127.0.0.1:*), when
-// it has bound one.
+// with the socket's ZMQ_LAST_ENDPOINT when it has one: the last endpoint bound, resolved (the
+// port chosen for tcp://127.0.0.1:*). libzmq 4.3.5 sets it for a udp connect too, and writes
+// a udp endpoint without its scheme ("127.0.0.1:5555"); it is passed on as libzmq gives it.
 //
 // Then it reads commands, one a line, and answers each with exactly one line: "ok", "msg ..." or
 // "timeout" as below, or "error MESSAGE" when the command fails (the socket stays open). Frames
@@ -173,6 +174,7 @@ async function receive(sock, ms) {
 }
 
 async function send(sock, args) {
+  if (typeof sock.send !== "function") throw new Error(`${sock.constructor.name} has no send`);
   const options = {};
   let frames = null;
   for (const arg of args) {
@@ -189,6 +191,13 @@ async function send(sock, args) {
   return "ok";
 }
 
+// call calls sock's method name, or fails saying that this socket type has none (zeromq.js
+// defines join only on Dish, subscribe only on Subscriber, and so on).
+function call(sock, name, ...args) {
+  if (typeof sock[name] !== "function") throw new Error(`${sock.constructor.name} has no ${name}`);
+  return sock[name](...args);
+}
+
 async function command(sock, line) {
   const words = line.split(" ");
   const name = words[0];
@@ -201,21 +210,22 @@ async function command(sock, line) {
     case "send":
       return send(sock, args);
     case "recv": {
+      if (typeof sock.receive !== "function") throw new Error(`${sock.constructor.name} has no receive`);
       const ms = Number(one());
       if (!Number.isInteger(ms) || ms < 0) throw new Error(`recv ${args[0]}: want milliseconds`);
       return receive(sock, ms);
     }
     case "join":
-      sock.join(hexToBuffer(one()));
+      call(sock, "join", hexToBuffer(one()));
       return "ok";
     case "leave":
-      sock.leave(hexToBuffer(one()));
+      call(sock, "leave", hexToBuffer(one()));
       return "ok";
     case "subscribe":
-      sock.subscribe(hexToBuffer(args[0] || ""));
+      call(sock, "subscribe", hexToBuffer(args[0] || ""));
       return "ok";
     case "unsubscribe":
-      sock.unsubscribe(hexToBuffer(args[0] || ""));
+      call(sock, "unsubscribe", hexToBuffer(args[0] || ""));
       return "ok";
     case "set":
       if (args.length !== 2) throw new Error("set takes NAME VALUE");
