@@ -171,6 +171,9 @@ func (s *Socket) applySubChanges(changes []subChange) error {
 // set, a manual XPUB the set of the peer it last heard a subscription
 // from (as libzmq's xpub_t::xsetsockopt). Any other socket refuses.
 func (s *Socket) changeSubscription(topic []byte, on bool) error {
+	if !s.takesSubscriptions(s.options()) {
+		return ErrNotSupported
+	}
 	switch x := s.pat.(type) {
 	case *sub:
 		if on {
@@ -180,12 +183,15 @@ func (s *Socket) changeSubscription(topic []byte, on bool) error {
 		}
 		return nil
 	case *pub:
-		if x.xpub && s.options().patterns.xpubManual {
-			x.manualChange(topic, on)
-			return nil
-		}
+		x.manualChange(topic, on)
 	}
-	return ErrNotSupported
+	return nil
+}
+
+// takesSubscriptions reports whether the socket, with options o, accepts
+// SUBSCRIBE and UNSUBSCRIBE: a SUB, an XSUB, or an XPUB with XPUB_MANUAL.
+func (s *Socket) takesSubscriptions(o *options) bool {
+	return s.typ == SUB || s.typ == XSUB || (s.typ == XPUB && o.patterns.xpubManual)
 }
 
 // greetings are what a new connection (or inproc link) of p carries

@@ -235,3 +235,14 @@ func TestInvertMatching(t *testing.T) {
 		expectNothing(t, sub2, 50*time.Millisecond)
 	})
 }
+
+// A refused SUBSCRIBE leaves the other options of the call unapplied.
+func TestSubscribeOptionRefusedAppliesNothing(t *testing.T) {
+	s := newEnv(t).socket(PUSH)
+	if err := s.SetOption(SendHWM(7), Subscribe("A")); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("SetOption: %v, want ErrNotSupported", err)
+	}
+	if v, _ := s.Option("SNDHWM"); v != 1000 {
+		t.Fatalf("SNDHWM after a refused SetOption: %v, want 1000", v)
+	}
+}

@@ -122,6 +122,9 @@ func (s *Socket) SetOption(opts ...Option) error {
 		return err
 	}
 	subs := o.takeSubChanges()
+	if len(subs) > 0 && !s.takesSubscriptions(&o) {
+		return ErrNotSupported
+	}
 	s.opts.Store(&o)
 	// In order, after the other options: XPUB_MANUAL given in the same
 	// call already holds for a SUBSCRIBE that follows it.
