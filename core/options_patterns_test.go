@@ -246,3 +246,22 @@ func TestSubscribeOptionRefusedAppliesNothing(t *testing.T) {
 		t.Fatalf("SNDHWM after a refused SetOption: %v, want 1000", v)
 	}
 }
+
+// CONNECT_ROUTING_ID on a STREAM: the connection it makes is known by the
+// chosen id, from the connect notification on.
+func TestConnectRoutingIDStream(t *testing.T) {
+	e := newEnv(t)
+	server := e.bound(STREAM, "tcp://127.0.0.1:*")
+	client := e.connected(STREAM, nil, ConnectRoutingID([]byte("raw1")))
+	if err := client.Connect(server.LastEndpoint()); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRecvString(t, client); !equalStrings(got, []string{"raw1", ""}) {
+		t.Fatalf("STREAM connect notification %q, want [raw1, \"\"]", got)
+	}
+	mustSend(t, client, "raw1", "bytes")
+	id := mustRecv(t, server)[0] // the server's notification
+	if got := mustRecvString(t, server); !equalStrings(got, []string{string(id), "bytes"}) {
+		t.Fatalf("STREAM server received %q", got)
+	}
+}
