@@ -243,10 +243,23 @@ func (e *engine) onCommand(body []byte) (msg, bool, error) {
 	return msg{}, false, nil
 }
 
-// send queues a command for the writer.
+// send queues a command for the writer. A command of the same name still
+// waiting is replaced, not joined: only the newest PONG (or PING) means
+// anything, and a peer that sends PINGs but never reads must not grow the
+// queue while the writer waits on it (libzmq, too, keeps one pending PONG).
 func (e *engine) send(c zmtp.Command) {
 	e.cmdMu.Lock()
-	e.cmds = append(e.cmds, c)
+	replaced := false
+	for i := range e.cmds {
+		if e.cmds[i].Name == c.Name {
+			e.cmds[i] = c
+			replaced = true
+			break
+		}
+	}
+	if !replaced {
+		e.cmds = append(e.cmds, c)
+	}
 	e.cmdMu.Unlock()
 	signal(e.cmdWake)
 }
@@ -353,29 +366,44 @@ func (e *engine) command(name string, body []byte) {
 var errHeartbeat = errors.New("zeroplug: heartbeat timed out")
 
 // heartbeat sends a PING every interval and drops the connection when
-// nothing at all arrives within timeout of one (ZMTP 3.1 heartbeats).
+// nothing at all arrives within timeout of a PING (ZMTP 3.1 heartbeats).
+// As in libzmq, the timeout runs from the first PING that traffic has not
+// answered yet, while PINGs go on every interval, so a timeout longer than
+// the interval does not slow the PINGs down.
 func (e *engine) heartbeat(ivl, timeout, ttl time.Duration) {
 	tick := time.NewTicker(ivl)
 	defer tick.Stop()
 	body := zmtp.Ping{TTL: uint16(ttl / (100 * time.Millisecond))}.Append(nil)
+	var expire *time.Timer
+	var expired <-chan time.Time // nil while no PING waits for traffic
+	var seen uint64              // frames received when that PING went out
+	defer func() {
+		if expire != nil {
+			expire.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-e.done:
 			return
+		case <-expired:
+			if e.frames.Load() == seen {
+				e.stop(errHeartbeat)
+				return
+			}
+			expired = nil
 		case <-tick.C:
-		}
-		seen := e.frames.Load()
-		e.send(zmtp.Command{Name: zmtp.CmdPing, Body: body})
-		t := time.NewTimer(timeout)
-		select {
-		case <-e.done:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		if e.frames.Load() == seen {
-			e.stop(errHeartbeat)
-			return
+			if expired != nil && e.frames.Load() != seen {
+				expire.Stop() // traffic came: the PING is answered
+				expired = nil
+			}
+			if expired == nil {
+				// Before the PING goes: its answer may come at once.
+				seen = e.frames.Load()
+				expire = time.NewTimer(timeout)
+				expired = expire.C
+			}
+			e.send(zmtp.Command{Name: zmtp.CmdPing, Body: body})
 		}
 	}
 }

@@ -276,7 +276,7 @@ func TestHeartbeatIdleConnectionSurvives(t *testing.T) {
 		// Ten intervals of silence but for the heartbeats.
 		select {
 		case ev := <-mon:
-			t.Fatalf("idle connection lost: %v", ev)
+			t.Fatalf("idle connection lost: %v (%v)", ev, ev.Err)
 		case <-time.After(500 * time.Millisecond):
 		}
 		mustSend(t, push, "still up")
