@@ -1,0 +1,52 @@
+package core
+
+import (
+	"fmt"
+	"testing"
+)
+
+// A SCATTER sends round-robin to its GATHERs, as PUSH does (RFC 30).
+func TestScatterRoundRobin(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		sc := e.bound(SCATTER, tr.endpoint())
+		g1 := e.connected(GATHER, []string{sc.LastEndpoint()})
+		g2 := e.connected(GATHER, []string{sc.LastEndpoint()})
+		eventually(t, func() bool { return numPipes(sc) == 2 }, "both GATHERs")
+		for i := range 4 {
+			mustSend(t, sc, fmt.Sprint(i))
+		}
+		a := []string{mustRecvString(t, g1)[0], mustRecvString(t, g1)[0]}
+		b := []string{mustRecvString(t, g2)[0], mustRecvString(t, g2)[0]}
+		if !(equalStrings(a, []string{"0", "2"}) && equalStrings(b, []string{"1", "3"}) ||
+			equalStrings(a, []string{"1", "3"}) && equalStrings(b, []string{"0", "2"})) {
+			t.Errorf("GATHERs got %q and %q, want every other message each", a, b)
+		}
+		expectNothing(t, g1, 0)
+		expectNothing(t, g2, 0)
+	})
+}
+
+// A GATHER fair-queues its SCATTERs: with messages waiting from both, it
+// takes one from each in turn.
+func TestGatherFairQueues(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		g := e.bound(GATHER, tr.endpoint())
+		s1 := e.connected(SCATTER, []string{g.LastEndpoint()})
+		s2 := e.connected(SCATTER, []string{g.LastEndpoint()})
+		for i := range 3 {
+			mustSend(t, s1, fmt.Sprint("a", i))
+			mustSend(t, s2, fmt.Sprint("b", i))
+		}
+		eventually(t, func() bool { return queuedIn(g) == 6 }, "all six to arrive")
+		var prev byte
+		for i := range 6 {
+			got := mustRecvString(t, g)[0]
+			if i > 0 && got[0] == prev {
+				t.Errorf("message %d %q from the same SCATTER as the one before", i, got)
+			}
+			prev = got[0]
+		}
+	})
+}
