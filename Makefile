@@ -3,7 +3,8 @@
 #   make build   Go commands into bin/, plus bin/zmqpeer (the libzmq reference peer) and
 #                the transport plugins (static, CGO_ENABLED=0), which zeroplug finds there
 #   make proto   regenerates the plugin protocol's Go code (needs protoc)
-#   make deps    the Debian packages the tests need (scripts/install-deps.sh; root)
+#   make deps    the Debian packages the tests need and zeromq.js, the draft-API peer, in the
+#                user's cache (scripts/install-deps.sh; root for the packages)
 #   make deps-demo  the fewer the demo needs (scripts/install-deps.sh demo; root)
 #   make test    deps, gofmt check, go vet, test-race, test-mingo
 #   make test-race  go test -race (interop tests included, and the vsock and tipc tests in a

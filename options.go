@@ -235,3 +235,52 @@ func TCPMaxRT(d time.Duration) Option { return core.TCPMaxRT(d) }
 // socket's tcp packets, IP_TOS (and IPV6_TCLASS over IPv6), on the sockets
 // it connects and binds. Default 0: the system's.
 func TOS(tos int) Option { return core.TOS(tos) }
+
+// ConnectRoutingID is ZMQ_CONNECT_ROUTING_ID: a ROUTER or STREAM names the
+// peer of its next Connect by id instead of the id the peer announces (or
+// one made up). Connect consumes it; it fails with ErrInvalid if the id is
+// in use. 1 to 255 bytes, not starting with a zero byte; empty clears it.
+func ConnectRoutingID(id []byte) Option { return core.ConnectRoutingID(id) }
+
+// InvertMatching is ZMQ_INVERT_MATCHING: a PUB or XPUB sends each message
+// to the peers with no subscription matching it, and a SUB keeps the
+// messages no subscription matches. Both ends must agree: a PUB with it
+// and a SUB without filter twice and deliver nothing useful.
+func InvertMatching(on bool) Option { return core.InvertMatching(on) }
+
+// NotifyConnect reports each new connection's peer (ZMQ_NOTIFY_CONNECT).
+const NotifyConnect = core.NotifyConnect
+
+// NotifyDisconnect reports each lost one (ZMQ_NOTIFY_DISCONNECT).
+const NotifyDisconnect = core.NotifyDisconnect
+
+// NotifyFlags say which peer events a ROUTER reports (RouterNotify).
+type NotifyFlags = core.NotifyFlags
+
+// ProbeRouter is ZMQ_PROBE_ROUTER: a ROUTER, DEALER or REQ sends an empty
+// message to each peer as its connection is made, so that a ROUTER peer
+// learns the routing id at once.
+func ProbeRouter(on bool) Option { return core.ProbeRouter(on) }
+
+// RouterNotify is ZMQ_ROUTER_NOTIFY: a ROUTER receives [routing id, ""]
+// when a peer's connection completes its handshake (NotifyConnect) and
+// when it ends (NotifyDisconnect). As in libzmq, only connections (tcp,
+// ipc, plugins) notify, not inproc, and a notification that finds the
+// peer's queue at its high-water mark is lost.
+func RouterNotify(flags NotifyFlags) Option { return core.RouterNotify(flags) }
+
+// Unsubscribe is ZMQ_UNSUBSCRIBE as an option: Socket.Unsubscribe through
+// SetOption (or ParseOption).
+func Unsubscribe(prefix string) Option { return core.Unsubscribe(prefix) }
+
+// XPubManual is ZMQ_XPUB_MANUAL: an XPUB applies no subscription itself.
+// The application receives every subscription and unsubscription and
+// decides: Socket.Subscribe and Unsubscribe (or the SUBSCRIBE option) on
+// the XPUB then apply to the peer the last received one came from.
+func XPubManual(on bool) Option { return core.XPubManual(on) }
+
+// XPubWelcomeMsg is ZMQ_XPUB_WELCOME_MSG: an XPUB sends this message to
+// each new peer as soon as it is connected, before anything else (a SUB
+// sees it only if it subscribes to a prefix of it). Empty means none, the
+// default, as in libzmq.
+func XPubWelcomeMsg(m []byte) Option { return core.XPubWelcomeMsg(m) }

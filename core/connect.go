@@ -40,6 +40,10 @@ type session struct {
 	// has its peer), and the session then does nothing.
 	pipe    *pipe
 	refused bool
+
+	// routingID is CONNECT_ROUTING_ID as this Connect took it: the id
+	// a ROUTER or STREAM gives the peer instead of the one it announces.
+	routingID []byte
 }
 
 // Bind listens on an endpoint: "tcp://*:5555", "tcp://127.0.0.1:*",
@@ -107,7 +111,7 @@ func (b *binding) acceptLoop() {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.runConn(conn, b.endpoint, nil)
+			s.runConn(conn, b.endpoint, nil, nil)
 			b.mu.Lock()
 			delete(b.conns, conn)
 			b.mu.Unlock()
@@ -171,7 +175,11 @@ func (s *Socket) Connect(endpoint string) error {
 			return err
 		}
 	}
-	ss := &session{s: s, d: d, ep: ep, endpoint: endpoint}
+	routingID, err := s.takeConnectRoutingID()
+	if err != nil {
+		return err
+	}
+	ss := &session{s: s, d: d, ep: ep, endpoint: endpoint, routingID: routingID}
 	ss.ctx, ss.cancel = context.WithCancel(context.Background())
 	if o := s.options(); !o.immediate && s.typ != STREAM {
 		// libzmq's default: the pipe exists from Connect on, so that
@@ -254,7 +262,7 @@ func (ss *session) run() {
 			// Disconnect cancels ss.ctx: that must end the connection
 			// running now too, not only the attempts to make new ones.
 			stop := context.AfterFunc(ss.ctx, func() { conn.Close() })
-			handshaken := s.runConn(conn, ss.endpoint, p)
+			handshaken := s.runConn(conn, ss.endpoint, p, ss.routingID)
 			stop()
 			if handshaken {
 				ivl = o.reconnectIvl
@@ -329,15 +337,16 @@ func (s *Socket) lingerDone(p *pipe) bool {
 
 // runConn runs one connection from handshake to end. p is the session's
 // pipe when it outlives connections; otherwise the connection gets its
-// own. It reports whether the handshake succeeded.
-func (s *Socket) runConn(conn net.Conn, endpoint string, p *pipe) bool {
+// own. routingID, when set, is the id a ROUTER or STREAM gives the peer
+// (CONNECT_ROUTING_ID). It reports whether the handshake succeeded.
+func (s *Socket) runConn(conn net.Conn, endpoint string, p *pipe, routingID []byte) bool {
 	if !s.trackConn(conn) {
 		conn.Close()
 		return false
 	}
 	defer s.untrackConn(conn)
 	if s.typ == STREAM {
-		s.runRaw(conn, endpoint)
+		s.runRaw(conn, endpoint, routingID)
 		return true
 	}
 	o := s.options()
@@ -352,7 +361,7 @@ func (s *Socket) runConn(conn net.Conn, endpoint string, p *pipe) bool {
 	if p == nil {
 		p = newPipe(s, endpoint)
 		p.info.Store(newPeerInfo(conn, peer))
-		s.identify(p, peer)
+		s.identify(p, peer, routingID)
 		if !s.addPipe(p) {
 			conn.Close()
 			return true
@@ -360,21 +369,27 @@ func (s *Socket) runConn(conn net.Conn, endpoint string, p *pipe) bool {
 		defer s.removePipe(p)
 	} else {
 		p.info.Store(newPeerInfo(conn, peer))
-		s.identify(p, peer)
+		s.identify(p, peer, routingID)
 	}
-	var first []msg
+	first := s.greetings(p)
 	if h, ok := s.pat.(connectHook); ok {
-		first = h.connected(p)
 		defer h.disconnected(p)
 	}
+	s.notifyRouter(p, NotifyConnect)
+	defer s.notifyRouter(p, NotifyDisconnect)
 	err = e.run(p, o, first)
 	s.connectionEnded(endpoint, conn, err)
 	return true
 }
 
-func (s *Socket) identify(p *pipe, peer *zmtp.Peer) {
+// identify names the peer for a ROUTER: by the id the socket chose for it
+// (routingID, from CONNECT_ROUTING_ID) or else by the one it announced.
+func (s *Socket) identify(p *pipe, peer *zmtp.Peer, routingID []byte) {
 	if id, ok := s.pat.(identifier); ok {
-		id.identify(p, peer.Identity)
+		if routingID == nil {
+			routingID = peer.Identity
+		}
+		id.identify(p, routingID)
 	}
 }
 

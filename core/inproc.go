@@ -33,6 +33,7 @@ type inprocLink struct {
 	local     *pipe                  // the connector's pipe
 	remote    *pipe                  // the binder's pipe
 	endpoint  string                 // as the connector gave it
+	routingID []byte                 // CONNECT_ROUTING_ID, for a ROUTER connector
 }
 
 func (s *Socket) bindInproc(ep sdk.Endpoint) error {
@@ -57,6 +58,10 @@ func (s *Socket) bindInproc(ep sdk.Endpoint) error {
 }
 
 func (s *Socket) connectInproc(ep sdk.Endpoint, endpoint string) error {
+	routingID, err := s.takeConnectRoutingID()
+	if err != nil {
+		return err
+	}
 	o := s.options()
 	local := &pipe{sock: s, in: newQueue(o.recvHWM), endpoint: endpoint, conflate: s.conflate}
 	local.in.onReadable = func() { s.fq.activate(local) }
@@ -69,7 +74,7 @@ func (s *Socket) connectInproc(ep sdk.Endpoint, endpoint string) error {
 	local.setHook(s)
 	remote := &pipe{in: newQueue(o.sendHWM), endpoint: "inproc://" + ep.Address}
 	local.peer, remote.peer = remote, local
-	l = &inprocLink{name: ep.Address, connector: s, local: local, remote: remote, endpoint: endpoint}
+	l = &inprocLink{name: ep.Address, connector: s, local: local, remote: remote, endpoint: endpoint, routingID: routingID}
 	remote.in.onWritable = s.signalWritable
 	if o.routingID != nil {
 		remote.info.Store(&peerInfo{metadata: identityMetadata(o.routingID)})
@@ -147,6 +152,9 @@ func (s *Socket) acceptInproc(l *inprocLink) {
 	if id, ok := s.pat.(identifier); ok {
 		id.identify(rp, connectorID)
 	}
+	if l.routingID != nil {
+		binderID = l.routingID
+	}
 	if id, ok := l.connector.pat.(identifier); ok {
 		id.identify(l.local, binderID)
 	}
@@ -177,13 +185,12 @@ func (s *Socket) acceptInproc(l *inprocLink) {
 		l.connector.removePipe(l.local)
 		return
 	}
-	// Either side may be a SUB: it tells the other its subscriptions now,
+	// Either side may greet the other (a SUB its subscriptions, an XPUB
+	// its welcome, PROBE_ROUTER its probe) now,
 	// as it would a new connection after the handshake.
 	for _, side := range []*pipe{l.local, rp} {
-		if h, ok := side.sock.pat.(connectHook); ok {
-			for _, m := range h.connected(side) {
-				side.write(m)
-			}
+		for _, m := range side.sock.greetings(side) {
+			side.write(m)
 		}
 	}
 	if !rp.in.empty() {

@@ -222,7 +222,6 @@ var baseOptions = []optionSpec{
 	intOpt("SNDBUF", SendBuffer, func(o *options) int { return o.transport.SendBuffer }),
 	intOpt("RCVBUF", RecvBuffer, func(o *options) int { return o.transport.RecvBuffer }),
 	durOpt("CONNECT_TIMEOUT", kindMillis, ConnectTimeout, func(o *options) time.Duration { return o.transport.ConnectTimeout }),
-	stringOpt("SUBSCRIBE", Subscribe, nil),
 	boolOpt("PLAIN_SERVER", PlainServer, func(o *options) bool { return o.security.mechanism == "PLAIN" && o.security.server }),
 	stringOpt("PLAIN_USERNAME", PlainUsername, func(o *options) string { return o.security.username }),
 	stringOpt("PLAIN_PASSWORD", PlainPassword, func(o *options) string { return o.security.password }),

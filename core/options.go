@@ -11,33 +11,33 @@ import (
 // options are a socket's settings, with libzmq's defaults. Most apply to
 // connections made after they are set, as in libzmq.
 type options struct {
-	sendHWM, recvHWM    int
-	linger              time.Duration // negative: wait for ever
-	reconnectIvl        time.Duration // negative: do not reconnect
-	reconnectIvlMax     time.Duration
-	routingID           []byte
-	maxMsgSize          int64
-	immediate           bool
-	routerMandatory     bool
-	routerHandover      bool
-	xpubVerbose         bool
-	xpubVerboser        bool
-	xpubNoDrop          bool
-	reqCorrelate        bool
-	reqRelaxed          bool
-	streamNotify        bool
-	sendTimeout         time.Duration // negative: block for ever
-	recvTimeout         time.Duration
-	heartbeatIvl        time.Duration
-	heartbeatTTL        time.Duration
-	heartbeatTimeout    time.Duration // zero: the interval
-	handshakeIvl        time.Duration
-	conflate            bool
-	reconnectStop       ReconnectStopFlags
-	metadata            zmtp.Metadata // ZMQ_METADATA: X- properties for the handshake
-	transport           sdk.Options
-	initialSubscription []string
-	security            security
+	sendHWM, recvHWM int
+	linger           time.Duration // negative: wait for ever
+	reconnectIvl     time.Duration // negative: do not reconnect
+	reconnectIvlMax  time.Duration
+	routingID        []byte
+	maxMsgSize       int64
+	immediate        bool
+	routerMandatory  bool
+	routerHandover   bool
+	xpubVerbose      bool
+	xpubVerboser     bool
+	xpubNoDrop       bool
+	reqCorrelate     bool
+	reqRelaxed       bool
+	streamNotify     bool
+	sendTimeout      time.Duration // negative: block for ever
+	recvTimeout      time.Duration
+	heartbeatIvl     time.Duration
+	heartbeatTTL     time.Duration
+	heartbeatTimeout time.Duration // zero: the interval
+	handshakeIvl     time.Duration
+	conflate         bool
+	reconnectStop    ReconnectStopFlags
+	metadata         zmtp.Metadata // ZMQ_METADATA: X- properties for the handshake
+	transport        sdk.Options
+	patterns         patternOptions
+	security         security
 }
 
 func defaultOptions() options {
@@ -255,15 +255,6 @@ func TransportOption(name, value string) Option {
 		}
 		m[name] = value
 		o.transport.Extra = m
-		return nil
-	}
-}
-
-// Subscribe is ZMQ_SUBSCRIBE as an option at creation: a SUB or XSUB
-// starts with this subscription. Socket.Subscribe does the same later.
-func Subscribe(prefix string) Option {
-	return func(o *options) error {
-		o.initialSubscription = append(o.initialSubscription, prefix)
 		return nil
 	}
 }

@@ -16,6 +16,14 @@ type pub struct {
 	pipes []*pipe
 	all   subscriptions // XPUB: every peer's topics, counted per peer
 	inbox *pipe         // XPUB: what the application receives
+
+	// XPUB_MANUAL (guarded by mu): requested holds what each peer asked
+	// for, to cancel on its departure; from lists the peer of each
+	// subscription waiting in the inbox, in order; last is the peer of
+	// the last one the application received.
+	requested map[*pipe]*subscriptions
+	from      []*pipe
+	last      *pipe
 }
 
 func newPub(s *Socket, xpub bool) *pub {
@@ -39,7 +47,24 @@ func (x *pub) attach(p *pipe) bool {
 func (x *pub) detach(p *pipe) {
 	x.mu.Lock()
 	x.pipes = slices.DeleteFunc(x.pipes, p.is)
+	if x.last == p {
+		x.last = nil
+	}
+	if req := x.requested[p]; req != nil {
+		// libzmq's manual XPUB cancels, on a peer's departure, each
+		// subscription the peer had asked for, every one of them.
+		delete(x.requested, p)
+		for topic, n := range req.drain() {
+			for ; n > 0; n-- {
+				x.toManual(p, msg{body: append([]byte{0}, topic...), kind: kindCancel})
+			}
+		}
+	}
 	x.mu.Unlock()
+	if x.xpub && x.s.options().patterns.xpubManual {
+		p.subs.drain()
+		return
+	}
 	for topic, n := range p.subs.drain() {
 		for ; n > 0; n-- {
 			if x.xpub && (x.all.remove([]byte(topic)) || x.s.options().xpubVerboser) {
@@ -56,6 +81,10 @@ func (x *pub) deliver(p *pipe, m *msg) bool {
 	if m.parts == nil && len(data) > 0 && data[0] <= 1 {
 		topic := data[1:]
 		o := x.s.options()
+		if x.xpub && o.patterns.xpubManual {
+			x.requestManual(p, data)
+			return false
+		}
 		if data[0] == 1 {
 			p.subs.add(topic)
 			if x.xpub && (x.all.add(topic) || o.xpubVerbose) {
@@ -83,9 +112,10 @@ func (x *pub) send(m msg, w *wait) error {
 			}
 		}
 	}
+	invert := x.s.options().patterns.invertMatching
 	x.mu.Lock()
 	for _, p := range x.pipes {
-		if p.subs.match(topic) {
+		if p.subs.match(topic) != invert {
 			p.write(m)
 		}
 	}
@@ -96,10 +126,11 @@ func (x *pub) send(m msg, w *wait) error {
 // blocked reports whether a subscriber of topic is at its high-water mark
 // (XPUB_NODROP waits for it rather than drop).
 func (x *pub) blocked(topic []byte) bool {
+	invert := x.s.options().patterns.invertMatching
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, p := range x.pipes {
-		if p.subs.match(topic) && p.full() {
+		if p.subs.match(topic) != invert && p.full() {
 			return true
 		}
 	}
@@ -110,7 +141,15 @@ func (x *pub) recv(w *wait) (msg, *pipe, error) {
 	if !x.xpub {
 		return msg{}, nil, ErrNotSupported
 	}
-	return x.s.recvAny(w)
+	m, p, err := x.s.recvAny(w)
+	if err == nil && m.kind != kindData {
+		x.mu.Lock()
+		if len(x.from) > 0 {
+			x.last, x.from = x.from[0], x.from[1:]
+		}
+		x.mu.Unlock()
+	}
+	return m, p, err
 }
 
 func (x *pub) writable() bool { return true }
@@ -223,7 +262,7 @@ func (x *sub) recv(w *wait) (msg, *pipe, error) {
 		// Only SUB filters what it receives: libzmq's XSUB hands the
 		// application everything its publishers send (xsub.cpp turns
 		// options.filter on for SUB alone), which XPUB_MANUAL relies on.
-		if x.xsub || x.subs.match(m.frame(0)) {
+		if x.xsub || x.subs.match(m.frame(0)) != x.s.options().patterns.invertMatching {
 			return m, p, nil
 		}
 	}
@@ -233,22 +272,13 @@ func (x *sub) writable() bool { return x.xsub }
 func (x *sub) close()         {}
 
 // Subscribe is ZMQ_SUBSCRIBE: a SUB or XSUB receives messages whose first
-// frame starts with prefix ("" for everything).
+// frame starts with prefix ("" for everything). On an XPUB with
+// XPubManual, it subscribes the peer of the last subscription received.
 func (s *Socket) Subscribe(prefix string) error {
-	x, ok := s.pat.(*sub)
-	if !ok {
-		return ErrNotSupported
-	}
-	x.subscribe([]byte(prefix))
-	return nil
+	return s.changeSubscription([]byte(prefix), true)
 }
 
 // Unsubscribe is ZMQ_UNSUBSCRIBE: it undoes one Subscribe of prefix.
 func (s *Socket) Unsubscribe(prefix string) error {
-	x, ok := s.pat.(*sub)
-	if !ok {
-		return ErrNotSupported
-	}
-	x.unsubscribe([]byte(prefix))
-	return nil
+	return s.changeSubscription([]byte(prefix), false)
 }

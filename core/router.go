@@ -63,6 +63,14 @@ func (r *router) identify(p *pipe, id []byte) {
 	r.byID[string(id)] = p
 }
 
+// hasID reports whether a peer has the routing id.
+func (r *router) hasID(id []byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, taken := r.byID[string(id)]
+	return taken
+}
+
 func (r *router) attach(*pipe) bool { return true }
 
 func (r *router) detach(p *pipe) {

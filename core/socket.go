@@ -83,6 +83,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	if err := o.ensureCurveKeys(); err != nil {
 		return nil, err
 	}
+	subs := o.takeSubChanges()
 	s.opts.Store(&o)
 	s.fq.init(s.notifyReadable)
 	pat, err := newPattern(s)
@@ -98,10 +99,8 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	if s.conflate && s.hook == nil {
 		s.hook = conflater{}
 	}
-	for _, prefix := range o.initialSubscription {
-		if err := s.Subscribe(prefix); err != nil {
-			return nil, err
-		}
+	if err := s.applySubChanges(subs); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -110,7 +109,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 func (s *Socket) Type() Type { return s.typ }
 
 // SetOption changes socket options. Like libzmq, most take effect for
-// connections made afterwards.
+// connections made afterwards; Subscribe and Unsubscribe act at once.
 func (s *Socket) SetOption(opts ...Option) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -121,17 +120,20 @@ func (s *Socket) SetOption(opts ...Option) error {
 			return err
 		}
 	}
-	if len(o.initialSubscription) != len(old.initialSubscription) {
-		return fmt.Errorf("%w: use Socket.Subscribe on an open socket", ErrInvalid)
-	}
 	if o.conflate != old.conflate {
 		return fmt.Errorf("%w: CONFLATE is set when the socket is made (NewSocket)", ErrInvalid)
 	}
 	if err := o.ensureCurveKeys(); err != nil {
 		return err
 	}
+	subs := o.takeSubChanges()
+	if len(subs) > 0 && !s.takesSubscriptions(&o) {
+		return ErrNotSupported
+	}
 	s.opts.Store(&o)
-	return nil
+	// In order, after the other options: XPUB_MANUAL given in the same
+	// call already holds for a SUBSCRIBE that follows it.
+	return s.applySubChanges(subs)
 }
 
 // options returns the current snapshot; it must not be changed.

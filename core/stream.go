@@ -48,11 +48,11 @@ func (x *stream) send(m msg, w *wait) error {
 
 // runRaw runs a STREAM connection: a reader that hands on whatever bytes
 // arrive and a writer that writes each message's bytes as they are.
-func (s *Socket) runRaw(conn net.Conn, endpoint string) {
+func (s *Socket) runRaw(conn net.Conn, endpoint string, routingID []byte) {
 	x := s.pat.(*stream)
 	p := newPipe(s, endpoint)
 	p.in.hwm = 0 // a STREAM's notifications must not be lost to the mark
-	x.identify(p, nil)
+	x.identify(p, routingID)
 	if !s.addPipe(p) {
 		conn.Close()
 		return

@@ -1,14 +1,16 @@
 // Package peertest runs the reference peers of the interop tests: zmqpeer (libzmq, built
-// from cmd/zmqpeer/zmqpeer.c), zmq4peer (go-zeromq/zmq4, built from cmd/zmq4peer) and
-// pyzmq (Debian's /usr/bin/python3).
+// from cmd/zmqpeer/zmqpeer.c), zmq4peer (go-zeromq/zmq4, built from cmd/zmq4peer), pyzmq
+// (Debian's /usr/bin/python3) and, for the draft socket types, zeromq.js 6.8 with its
+// libzmq 4.3.5 (JSPeer: one socket of any type in a node process, jspeer/jspeer.js).
 //
 // The peers are built once per test process into a temporary directory. A test package
 // that uses peertest removes that directory at the end by calling Main from its TestMain:
 //
 //	func TestMain(m *testing.M) { peertest.Main(m) }
 //
-// Interop tests are never skipped: when a C compiler, libzmq or pyzmq is missing, the
-// test fails and says to run `make test`, which installs them (scripts/install-deps.sh).
+// Interop tests are never skipped: when a C compiler, libzmq, pyzmq, node or zeromq.js is
+// missing, the test fails and says to run `make test` or `make deps`, which install them
+// (scripts/install-deps.sh).
 package peertest
 
 import (
@@ -59,10 +61,14 @@ var (
 
 // Main runs the tests of m, removes the peers built for them and exits with the tests'
 // status. Call it from TestMain in every test package that uses peertest.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit, for a TestMain with checks of its own after the tests: it
+// runs the tests of m, removes the peers built for them and returns the tests' status.
+func Run(m *testing.M) int {
 	code := m.Run()
 	cleanup()
-	os.Exit(code)
+	return code
 }
 
 // cleanup removes the directory of the built peers.
@@ -280,4 +286,17 @@ func ParseResult(line string) (map[string]string, error) {
 		r[k] = v
 	}
 	return r, nil
+}
+
+// FreeUDPEndpoint returns udp://127.0.0.1:PORT for a loopback UDP port that was free a
+// moment ago (libzmq's udp transport takes no wildcard port).
+func FreeUDPEndpoint(t testing.TB) string {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("peertest: no free UDP port: %v", err)
+	}
+	addr := c.LocalAddr().String()
+	c.Close()
+	return "udp://" + addr
 }

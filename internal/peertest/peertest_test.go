@@ -2,8 +2,11 @@ package peertest_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +15,22 @@ import (
 	"github.com/zeroplug/zeroplug/internal/peertest"
 )
 
-func TestMain(m *testing.M) { peertest.Main(m) }
+// TestMain runs the tests, then fails if they left a goroutine behind (the zeroplug
+// sockets of jspeer_test.go, the peers' readers and reapers).
+func TestMain(m *testing.M) {
+	before := runtime.NumGoroutine()
+	code := peertest.Run(m)
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<20)
+		fmt.Fprintf(os.Stderr, "%d goroutines left, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+		code = 1
+	}
+	os.Exit(code)
+}
 
 const timeout = 60 * time.Second
 
