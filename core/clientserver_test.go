@@ -222,3 +222,28 @@ func TestServerClientConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// At a CLIENT's high-water mark a SERVER waits (TrySendMsg: ErrAgain), as
+// libzmq's does, rather than drop as a ROUTER does.
+func TestServerWaitsAtHighWaterMark(t *testing.T) {
+	e := newEnv(t)
+	srv := e.bound(SERVER, "inproc://server-hwm", SendHWM(5))
+	c := e.connected(CLIENT, []string{"inproc://server-hwm"}, RecvHWM(5))
+	mustSend(t, c, "hi")
+	id := mustRecvMsg(t, srv).RoutingID
+	sent := 0
+	for ; sent < 100; sent++ {
+		if err := srv.TrySendMsg(Msg{RoutingID: id, Frames: [][]byte{[]byte("x")}}); err != nil {
+			if !errors.Is(err, ErrAgain) {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if sent != 10 {
+		t.Fatalf("SERVER took %d messages, want SNDHWM + RCVHWM = 10", sent)
+	}
+	for range 10 {
+		mustRecv(t, c)
+	}
+}

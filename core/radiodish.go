@@ -120,12 +120,35 @@ func (x *radio) send(m msg, w *wait) error {
 		}
 		m = groupMsg(nil, m.body) // no group set: group "", as in libzmq
 	}
+	group := m.parts[0]
+	if x.s.options().xpubNoDrop {
+		// libzmq's RADIO takes XPUB_NODROP too: it waits (EAGAIN, up to
+		// SNDTIMEO) while a peer of the group is at its high-water mark.
+		for x.blocked(group) {
+			if err := w.on(x.s.sendWake); err != nil {
+				return err
+			}
+		}
+	}
 	x.mu.Lock()
-	for _, p := range x.joined[string(m.parts[0])] {
+	for _, p := range x.joined[string(group)] {
 		p.write(m)
 	}
 	x.mu.Unlock()
 	return nil
+}
+
+// blocked reports whether a peer that joined group is at its high-water
+// mark.
+func (x *radio) blocked(group []byte) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, p := range x.joined[string(group)] {
+		if p.full() {
+			return true
+		}
+	}
+	return false
 }
 
 func (x *radio) writable() bool { return true }

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -350,4 +351,42 @@ func FuzzGroupCommand(f *testing.F) {
 			t.Fatalf("parsed %q as %s %q", frame, name, m.body)
 		}
 	})
+}
+
+// A RADIO drops at a peer's high-water mark, as a PUB does; with
+// XPUB_NODROP, as in libzmq, it waits instead (TrySend: ErrAgain).
+func TestRadioHighWaterMark(t *testing.T) {
+	for _, nodrop := range []bool{false, true} {
+		t.Run(fmt.Sprint("nodrop=", nodrop), func(t *testing.T) {
+			e := newEnv(t)
+			ep := fmt.Sprintf("inproc://radio-hwm-%v", nodrop)
+			rad := e.bound(RADIO, ep, XPubNoDrop(nodrop), SendHWM(5))
+			d := e.connected(DISH, []string{ep}, RecvHWM(5))
+			d.Join("g")
+			eventually(t, func() bool { return radioKnows(rad, "g", 1) }, "the join")
+			sent := 0
+			for ; sent < 100; sent++ {
+				if err := rad.TrySend([]byte("x")); err != nil {
+					t.Fatal(err) // group "": nobody joined, never blocks
+				}
+				if err := rad.TrySendMsg(Msg{Group: "g", Frames: [][]byte{[]byte("x")}}); err != nil {
+					if !nodrop || !errors.Is(err, ErrAgain) {
+						t.Fatal(err)
+					}
+					break
+				}
+			}
+			want := 100
+			if nodrop {
+				want = 10 // SNDHWM + RCVHWM, over inproc
+			}
+			if sent != want {
+				t.Fatalf("RADIO took %d messages, want %d", sent, want)
+			}
+			for range 10 {
+				mustRecv(t, d)
+			}
+			expectNothing(t, d, 10*time.Millisecond)
+		})
+	}
 }

@@ -239,6 +239,14 @@ func (s *Socket) SendMsg(m Msg) error { return s.SendMsgContext(context.Backgrou
 
 // SendMsgContext is SendMsg that gives up when ctx is done.
 func (s *Socket) SendMsgContext(ctx context.Context, m Msg) error {
+	return s.sendAddressed(ctx, m, false)
+}
+
+// TrySendMsg is SendMsg that never blocks: ErrAgain where SendMsg would
+// wait.
+func (s *Socket) TrySendMsg(m Msg) error { return s.sendAddressed(context.Background(), m, true) }
+
+func (s *Socket) sendAddressed(ctx context.Context, m Msg, nonblock bool) error {
 	if len(m.Frames) == 0 {
 		return fmt.Errorf("%w: a message has at least one frame", ErrInvalid)
 	}
@@ -255,11 +263,11 @@ func (s *Socket) SendMsgContext(ctx context.Context, m Msg) error {
 		if err := checkGroup(m.Group); err != nil {
 			return err
 		}
-		return s.sendMsg(ctx, groupMsg([]byte(m.Group), bytes.Clone(m.Frames[0])), false)
+		return s.sendMsg(ctx, groupMsg([]byte(m.Group), bytes.Clone(m.Frames[0])), nonblock)
 	}
 	out := copyMsg(m.Frames)
 	out.routingID = m.RoutingID
-	return s.sendMsg(ctx, out, false)
+	return s.sendMsg(ctx, out, nonblock)
 }
 
 // errMultipart is libzmq's EINVAL for a multipart message sent on one of
