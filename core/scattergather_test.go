@@ -50,3 +50,29 @@ func TestGatherFairQueues(t *testing.T) {
 		}
 	})
 }
+
+// The draft types report connections to a monitor as the others do, and
+// the handshake refuses a peer outside libzmq's compatibility table: a PUSH
+// may not feed a GATHER, nor a CLIENT a GATHER.
+func TestDraftMonitorAndCompatibility(t *testing.T) {
+	e := newEnv(t)
+	g := e.socket(GATHER)
+	mon := g.Monitor(EventAll)
+	if err := g.Bind("tcp://127.0.0.1:*"); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, mon, EventListening)
+	sc := e.connected(SCATTER, []string{g.LastEndpoint()})
+	waitEvents(t, mon, EventAccepted, EventHandshakeSucceeded)
+	for _, typ := range []Type{PUSH, CLIENT} {
+		bad := e.connected(typ, []string{g.LastEndpoint()})
+		waitEvent(t, mon, EventHandshakeFailedProtocol)
+		bad.Close()
+	}
+	mustSend(t, sc, "still fine")
+	if got := mustRecvString(t, g); got[0] != "still fine" {
+		t.Errorf("got %q", got)
+	}
+	sc.Close()
+	waitEvent(t, mon, EventDisconnected)
+}
