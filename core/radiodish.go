@@ -50,6 +50,11 @@ func parseGroupCommand(frame []byte) (m msg, ok bool, err error) {
 	return msg{body: append([]byte(nil), group...), kind: k}, true, nil
 }
 
+// maxJoinsPerPeer bounds the groups one peer may join, so that a peer
+// sending JOIN after JOIN cannot grow a RADIO's memory without bound
+// (libzmq has no bound). A peer that goes past it loses its connection.
+const maxJoinsPerPeer = 1 << 16
+
 // radio is libzmq's RADIO: each message goes to every peer that joined its
 // group (an exact match, not a prefix), and a peer at its high-water mark
 // misses it, as a PUB's subscriber does. The joins arrive on the
@@ -58,12 +63,12 @@ type radio struct {
 	sendOnly
 	s      *Socket
 	mu     sync.Mutex
-	joined map[string][]*pipe // by group: the peers that joined it
-	groups map[*pipe][]string // by peer: the groups it joined, for detach
+	joined map[string][]*pipe            // by group: the peers that joined it
+	groups map[*pipe]map[string]struct{} // by peer: the groups it joined, for detach
 }
 
 func newRadio(s *Socket) *radio {
-	return &radio{s: s, joined: make(map[string][]*pipe), groups: make(map[*pipe][]string)}
+	return &radio{s: s, joined: make(map[string][]*pipe), groups: make(map[*pipe]map[string]struct{})}
 }
 
 func (x *radio) attach(*pipe) bool { return true }
@@ -71,7 +76,7 @@ func (x *radio) attach(*pipe) bool { return true }
 func (x *radio) detach(p *pipe) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, g := range x.groups[p] {
+	for g := range x.groups[p] {
 		x.drop(g, p)
 	}
 	delete(x.groups, p)
@@ -97,13 +102,25 @@ func (x *radio) deliver(p *pipe, m *msg) bool {
 	g := string(m.body)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	has := slices.Contains(x.groups[p], g)
+	mine := x.groups[p]
+	_, has := mine[g]
 	switch {
 	case m.kind == kindJoin && !has:
-		x.groups[p] = append(x.groups[p], g)
+		if len(mine) >= maxJoinsPerPeer {
+			x.s.log.Warn("peer joined too many groups; dropping it", "endpoint", p.endpoint, "limit", maxJoinsPerPeer)
+			if k := p.kick.Load(); k != nil {
+				(*k)()
+			}
+			return false
+		}
+		if mine == nil {
+			mine = make(map[string]struct{})
+			x.groups[p] = mine
+		}
+		mine[g] = struct{}{}
 		x.joined[g] = append(x.joined[g], p)
 	case m.kind == kindLeave && has:
-		x.groups[p] = slices.DeleteFunc(x.groups[p], func(h string) bool { return h == g })
+		delete(mine, g)
 		x.drop(g, p)
 	}
 	return false

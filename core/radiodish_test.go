@@ -390,3 +390,29 @@ func TestRadioHighWaterMark(t *testing.T) {
 		})
 	}
 }
+
+// A peer that joins more groups than maxJoinsPerPeer loses its connection:
+// JOINs cannot grow a RADIO's memory without bound.
+func TestRadioBoundsJoinsPerPeer(t *testing.T) {
+	e := newEnv(t)
+	rad := e.bound(RADIO, "tcp://127.0.0.1:*")
+	raw := rawZMTP(t, rad.LastEndpoint(), "DISH")
+	for i := range maxJoinsPerPeer + 1 {
+		raw.enc.Command(zmtp.CmdJoin, fmt.Appendf(nil, "g%d", i))
+		if raw.enc.Len() > 64<<10 {
+			if err := raw.enc.Flush(); err != nil {
+				break // dropped already
+			}
+		}
+	}
+	raw.enc.Flush()
+	if !readUntilClosed(raw.conn, patience) {
+		t.Fatal("the RADIO kept a peer past the limit")
+	}
+	eventually(t, func() bool {
+		x := rad.pat.(*radio)
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		return len(x.joined) == 0 && len(x.groups) == 0
+	}, "the dropped peer's groups to go")
+}
