@@ -13,7 +13,7 @@ import (
 	"github.com/zeroplug/zeroplug/core"
 )
 
-const catHelp = `Usage: zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-j GROUP]...
+const catHelp = `Usage: zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-j GROUP...]
                     [-n N] [--echo] [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
 
 cat opens one socket of type TYPE, binds and connects it, then sends each line of standard
@@ -34,8 +34,8 @@ Flags:
                in the background. At least one -b or -c is required.
   -s PREFIX    SUB, XSUB: subscribe to messages whose first frame starts with PREFIX;
                repeat for several. A SUB without -s subscribes to everything.
-  -j GROUP     DISH: join GROUP (at most 255 bytes); repeat for several. Required for
-               a DISH, which receives nothing else.
+  -j GROUP...  DISH: join each GROUP (at most 255 bytes): -j a b, or -j a -j b. Required
+               for a DISH, which receives nothing else.
   -n N         exit after printing N messages (types that receive).
   --echo       REP, ROUTER, DEALER, PAIR, SERVER: send every message received back (a
                ROUTER or SERVER to the peer it came from), printing it too, until
@@ -161,14 +161,19 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	if c.opts, err = parseOptions(options); err != nil {
 		return bad("%v", err)
 	}
-	switch {
-	case len(positional) > 0:
-		return bad("unexpected argument %q", positional[0])
-	case *typeName == "":
+	if *typeName == "" {
 		return bad("-t TYPE is required")
 	}
 	if c.typ, err = core.ParseType(*typeName); err != nil {
 		return bad("-t %s: not a socket type (PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB STREAM SERVER CLIENT RADIO DISH SCATTER GATHER)", *typeName)
+	}
+	if c.typ == core.DISH && len(c.joins) > 0 {
+		// -j GROUP...: the arguments after a -j are groups too.
+		c.joins = append(c.joins, positional...)
+		positional = nil
+	}
+	if len(positional) > 0 {
+		return bad("unexpected argument %q", positional[0])
 	}
 	switch {
 	case len(c.binds)+len(c.connects) == 0:

@@ -55,7 +55,7 @@ func TestCatRadioDish(t *testing.T) {
 	for name, ep := range endpoints(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			dish := start(t, "cat", "-t", "DISH", "-b", ep, "-j", "weather", "-j", "news", "-n", "4")
+			dish := start(t, "cat", "-t", "DISH", "-b", ep, "-j", "weather", "news", "-n", "4")
 			radio := start(t, "cat", "-t", "RADIO", "-c", ep)
 			// A RADIO drops what it sends before the joins arrive: send rounds
 			// until the DISH has had enough.
@@ -95,6 +95,7 @@ func TestCatDraftUsage(t *testing.T) {
 	ep := peertest.IPCEndpoint(t)
 	for _, args := range [][]string{
 		{"cat", "-t", "DISH", "-b", ep},
+		{"cat", "-t", "DISH", "-b", ep, "weather"},
 		{"cat", "-t", "SUB", "-b", ep, "-j", "g"},
 		{"cat", "-t", "CLIENT", "-c", ep, "--echo"},
 		{"cat", "-t", "RADIO", "-c", ep, "-n", "1"},
