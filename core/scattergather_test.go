@@ -2,7 +2,9 @@ package core
 
 import (
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 )
 
 // A SCATTER sends round-robin to its GATHERs, as PUSH does (RFC 30).
@@ -75,4 +77,54 @@ func TestDraftMonitorAndCompatibility(t *testing.T) {
 	}
 	sc.Close()
 	waitEvent(t, mon, EventDisconnected)
+}
+
+// SCATTER and GATHER are safe from many goroutines at once: every message
+// sent is received once.
+func TestScatterGatherConcurrentUse(t *testing.T) {
+	e := newEnv(t)
+	g := e.bound(GATHER, "tcp://127.0.0.1:*")
+	sc := e.connected(SCATTER, []string{g.LastEndpoint()})
+	const senders, each = 4, 100
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			for i := range each {
+				if err := sc.Send(fmt.Appendf(nil, "%d/%d", s, i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	deadline := time.Now().Add(patience)
+	for range 3 {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				n := len(seen)
+				mu.Unlock()
+				if n >= senders*each {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("%d messages received, want %d", n, senders*each)
+					return
+				}
+				f, err := recvWithin(g, 20*time.Millisecond)
+				if err != nil {
+					continue
+				}
+				mu.Lock()
+				if seen[string(f[0])] {
+					t.Errorf("%q received twice", f[0])
+				}
+				seen[string(f[0])] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 }
