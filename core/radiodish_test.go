@@ -282,6 +282,7 @@ func TestRadioDishConcurrentUse(t *testing.T) {
 	}
 	counts := map[string]int{}
 	var mu sync.Mutex
+	deadline := time.Now().Add(patience)
 	for range 2 {
 		wg.Go(func() {
 			for {
@@ -292,6 +293,10 @@ func TestRadioDishConcurrentUse(t *testing.T) {
 				}
 				mu.Unlock()
 				if n >= each*len(groups) {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("%d messages received, want %d", n, each*len(groups))
 					return
 				}
 				m, err := d.RecvMsg(t.Context(), true)
