@@ -1,11 +1,6 @@
 package core
 
-import (
-	"strings"
-	"testing"
-
-	"github.com/zeroplug/zeroplug/internal/peertest"
-)
+import "testing"
 
 // The pattern options of options_patterns.go against libzmq (pyzmq), each
 // in the direction where a libzmq peer observes it, and the reverse where
@@ -67,16 +62,7 @@ func startOptsPeer(t *testing.T, typ, mode, ep string, opts ...string) *pyPeer {
 	for i, o := range opts {
 		env = append(env, "ZMQOPT_"+string(rune('a'+i))+"="+o)
 	}
-	p := peertest.StartEnv(t, env, peertest.Python(t), "-c", optsPeerScript, typ, mode, ep)
-	line, err := p.Line(interopTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bound, ok := strings.CutPrefix(line, "ready ")
-	if !ok {
-		t.Fatalf("pyzmq %s %s %s: %q, want ready", typ, mode, ep, line)
-	}
-	return &pyPeer{t: t, p: p, endpoint: bound}
+	return startPyPeerScript(t, env, optsPeerScript, typ, mode, ep)
 }
 
 func wantFrames(t *testing.T, who string, got [][]byte, want ...string) {

@@ -438,10 +438,15 @@ func (e *interopEnv) linkPython(s *Socket, typ string, env ...string) *pyPeer {
 }
 
 func (e *interopEnv) startPython(typ, mode, ep string, env ...string) *pyPeer {
-	t := e.t
+	e.t.Helper()
+	return startPyPeerScript(e.t, append(slices.Clone(e.suite.peerEnv), env...), pyPeerScript, typ, mode, ep)
+}
+
+// startPyPeerScript runs a pyzmq peer script with the arguments TYPE MODE
+// ENDPOINT and waits for its "ready ENDPOINT" line.
+func startPyPeerScript(t *testing.T, env []string, script, typ, mode, ep string) *pyPeer {
 	t.Helper()
-	p := peertest.StartEnv(t, append(slices.Clone(e.suite.peerEnv), env...),
-		peertest.Python(t), "-c", pyPeerScript, typ, mode, ep)
+	p := peertest.StartEnv(t, env, peertest.Python(t), "-c", script, typ, mode, ep)
 	line, err := p.Line(interopTimeout)
 	if err != nil {
 		t.Fatal(err)
