@@ -21,6 +21,14 @@ func groupMsg(group, body []byte) msg {
 	return msg{parts: [][]byte{group, body}, kind: kindGroup}
 }
 
+// groupCopy is groupMsg of copies of group and body, both in the one
+// allocation copyMsg makes, as Send copies.
+func groupCopy(group string, body []byte) msg {
+	m := copyMsg([][]byte{[]byte(group), body})
+	m.kind = kindGroup
+	return m
+}
+
 func checkGroup(group string) error {
 	if len(group) > MaxGroupLength {
 		return fmt.Errorf("%w: group of %d bytes, the longest is %d", ErrInvalid, len(group), MaxGroupLength)

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -263,7 +262,7 @@ func (s *Socket) sendAddressed(ctx context.Context, m Msg, nonblock bool) error 
 		if err := checkGroup(m.Group); err != nil {
 			return err
 		}
-		return s.sendMsg(ctx, groupMsg([]byte(m.Group), bytes.Clone(m.Frames[0])), nonblock)
+		return s.sendMsg(ctx, groupCopy(m.Group, m.Frames[0]), nonblock)
 	}
 	out := copyMsg(m.Frames)
 	out.routingID = m.RoutingID
