@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // SERVER --echo answers each CLIENT at its routing id; a CLIENT sends each line whole,
@@ -108,4 +109,61 @@ func TestCatDraftUsage(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr, "GROUP|BODY") {
 		t.Errorf("RADIO without a group: status %d, stderr %q", code, stderr)
 	}
+}
+
+// cat's draft types against libzmq 4.3.5 (zeromq.js): a SERVER --echo answers each libzmq
+// CLIENT, and a DISH prints what a libzmq RADIO sends to its groups.
+func TestCatDraftAgainstLibzmq(t *testing.T) {
+	checkLeaks(t)
+	t.Run("SERVER --echo", func(t *testing.T) {
+		ep := peertest.FreeTCPEndpoint(t)
+		srv := start(t, "cat", "-t", "SERVER", "-b", ep, "--echo")
+		var clients []*peertest.JSPeer
+		for i := range 2 {
+			c := peertest.StartJSPeer(t, "CLIENT", "-c", ep)
+			if err := c.Send(fmt.Appendf(nil, "from %d", i)); err != nil {
+				t.Fatal(err)
+			}
+			clients = append(clients, c)
+		}
+		for i, c := range clients {
+			m, err := c.Recv(timeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("from %d", i); len(m.Frames) != 1 || string(m.Frames[0]) != want {
+				t.Errorf("libzmq CLIENT %d got %q, want %q", i, m.Frames, want)
+			}
+			if err := c.Close(timeout); err != nil {
+				t.Error(err)
+			}
+		}
+		srv.interrupt()
+		srv.wait(0)
+	})
+	t.Run("DISH", func(t *testing.T) {
+		radio := peertest.StartJSPeer(t, "RADIO", "-b", "tcp://127.0.0.1:*")
+		dish := start(t, "cat", "-t", "DISH", "-c", radio.Endpoint(), "-j", "weather", "-n", "3")
+		// libzmq's RADIO drops what it sends before the JOIN arrives: send until the
+		// DISH has printed enough.
+		deadline := time.Now().Add(timeout)
+		for !dish.exited() && time.Now().Before(deadline) {
+			if err := radio.SendToGroup("sport", []byte("no")); err != nil {
+				t.Fatal(err)
+			}
+			if err := radio.SendToGroup("weather", []byte("rain|cold")); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		dish.wait(0)
+		for _, line := range strings.Split(strings.TrimSpace(dish.stdout.String()), "\n") {
+			if line != "weather|rain|cold" {
+				t.Errorf("DISH printed %q, want weather|rain|cold", line)
+			}
+		}
+		if err := radio.Close(timeout); err != nil {
+			t.Error(err)
+		}
+	})
 }
