@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,4 +128,25 @@ func TestScatterGatherConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// The draft types have libzmq's numbers and ZMTP names, which ParseType
+// reads in any case, and which the TYPE option reads back.
+func TestDraftTypeNumbersAndNames(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		typ  Type
+		num  int
+		name string
+	}{{SERVER, 12, "SERVER"}, {CLIENT, 13, "CLIENT"}, {RADIO, 14, "RADIO"}, {DISH, 15, "DISH"}, {GATHER, 16, "GATHER"}, {SCATTER, 17, "SCATTER"}} {
+		if int(c.typ) != c.num || c.typ.String() != c.name {
+			t.Errorf("%v is %d, want %s %d", c.typ, int(c.typ), c.name, c.num)
+		}
+		if got, err := ParseType(strings.ToLower(c.name)); err != nil || got != c.typ {
+			t.Errorf("ParseType(%q) = %v, %v", strings.ToLower(c.name), got, err)
+		}
+		if got, _ := e.socket(c.typ).Option("TYPE"); got != c.num {
+			t.Errorf("%v's TYPE option reads %v, want %d", c.typ, got, c.num)
+		}
+	}
 }
