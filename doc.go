@@ -47,6 +47,11 @@
 //   - PUSH and PULL: a pipeline, round-robin out and fair-queued in (RFC 30).
 //   - PAIR: exactly two sockets, both ways (RFC 31).
 //   - STREAM: raw bytes over TCP, for talking to peers that are not ZeroMQ.
+//   - libzmq 4.3's draft types, single-part messages only: SERVER and CLIENT
+//     (a SERVER's Msg.RoutingID names the CLIENT a message came from, and
+//     SendTo answers it; RFC 41), RADIO and DISH (SendToGroup sends to a
+//     group, Join and Leave choose a DISH's, Msg.Group says which), SCATTER
+//     and GATHER (PUSH and PULL for single parts).
 //
 // Sockets are safe for concurrent use, and Send and Recv move whole
 // multipart messages. Send blocks while the pattern cannot go on (up to

@@ -36,3 +36,18 @@ const (
 	XSUB   = core.XSUB   // SUB that sends its subscriptions as messages
 	STREAM = core.STREAM // raw TCP bytes, no ZMTP
 )
+
+// libzmq 4.3's draft socket types, with its numbering: safe for concurrent
+// use, single-part messages only (a multipart Send is ErrInvalid).
+const (
+	SERVER  = core.SERVER  // names each CLIENT by Msg.RoutingID; replies with SendTo (RFC 41)
+	CLIENT  = core.CLIENT  // round-robin out to SERVERs, fair-queued in (RFC 41)
+	RADIO   = core.RADIO   // sends to a group (SendToGroup): every DISH that joined it
+	DISH    = core.DISH    // receives the groups it joined (Join, Leave); Msg.Group
+	GATHER  = core.GATHER  // PULL for single-part messages
+	SCATTER = core.SCATTER // PUSH for single-part messages
+)
+
+// MaxGroupLength is libzmq's ZMQ_GROUP_MAX_LENGTH: the longest group, in
+// bytes, a RADIO sends to or a DISH joins (255, as in libzmq 4.3.2 on).
+const MaxGroupLength = core.MaxGroupLength

@@ -20,6 +20,7 @@ type engine struct {
 	endpoint string
 	enc      *zmtp.Encoder
 	dec      *zmtp.Decoder
+	wire     wireReader  // the pattern's, when it checks what a peer sends
 	v31      bool        // the peer speaks ZMTP 3.1: subscriptions go as commands
 	cipher   zmtp.Cipher // the mechanism's, when it encrypts (CURVE)
 	sealErr  error       // the first error sealing a frame
@@ -55,6 +56,9 @@ func newEngine(s *Socket, conn net.Conn, endpoint string, maxMsgSize int64) *eng
 		done:     make(chan struct{}),
 	}
 	e.dec.MaxSize = maxMsgSize
+	if w, ok := s.pat.(wireReader); ok {
+		e.wire = w
+	}
 	return e
 }
 
@@ -152,11 +156,21 @@ func (e *engine) readLoop(p *pipe) error {
 		} else if flags&zmtp.FlagMore != 0 {
 			parts = append(parts, body)
 			continue
-		} else if parts != nil {
-			batch = append(batch, msg{parts: append(parts, body)})
-			parts = nil
 		} else {
-			batch = append(batch, msg{body: body})
+			m := msg{body: body}
+			if parts != nil {
+				m = msg{parts: append(parts, body)}
+				parts = nil
+			}
+			keep := true
+			if e.wire != nil {
+				if keep, err = e.wire.fromWire(&m); err != nil {
+					return err
+				}
+			}
+			if keep {
+				batch = append(batch, m)
+			}
 		}
 		if len(batch) >= readBatch || !e.dec.HasFrame() {
 			e.frames.Add(uint64(len(batch)) + 1)
@@ -229,6 +243,12 @@ func (e *engine) onCommand(body []byte) (msg, bool, error) {
 	case zmtp.IsCommand(body, zmtp.CmdCancel):
 		topic := body[1+len(zmtp.CmdCancel):]
 		return msg{body: append([]byte{0}, topic...), kind: kindCancel}, true, nil
+	case e.s.typ == RADIO:
+		// libzmq's radio_session takes JOIN and LEAVE; every other
+		// session drops them with the commands it does not know.
+		if m, ok, err := parseGroupCommand(body); ok || err != nil {
+			return m, ok, err
+		}
 	}
 	cmd, err := zmtp.ParseCommand(body)
 	if err != nil {
@@ -319,14 +339,23 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 
 // encode appends one message's frames.
 func (e *engine) encode(m *msg) {
-	if m.kind != kindData && e.v31 && len(m.body) > 0 {
-		// RFC 37, section 3.4.6: a 3.1 peer gets SUBSCRIBE and CANCEL
-		// commands; a 3.0 peer the "\x01topic" messages of RFC 29.
-		name := zmtp.CmdSubscribe
-		if m.kind == kindCancel {
-			name = zmtp.CmdCancel
+	switch m.kind {
+	case kindSub, kindCancel:
+		if e.v31 && len(m.body) > 0 {
+			// RFC 37, section 3.4.6: a 3.1 peer gets SUBSCRIBE and CANCEL
+			// commands; a 3.0 peer the "\x01topic" messages of RFC 29.
+			name := zmtp.CmdSubscribe
+			if m.kind == kindCancel {
+				name = zmtp.CmdCancel
+			}
+			e.command(name, m.body[1:])
+			return
 		}
-		e.command(name, m.body[1:])
+	case kindJoin:
+		e.command(zmtp.CmdJoin, m.body)
+		return
+	case kindLeave:
+		e.command(zmtp.CmdLeave, m.body)
 		return
 	}
 	if m.parts == nil {

@@ -2,11 +2,24 @@ package core
 
 import "github.com/zeroplug/zeroplug/sdk/zmtp"
 
-// Msg is a received message with what is known of the peer that sent it.
-// Its frames are the caller's, as Recv's are.
+// Msg is a message with what is known of the peer that sent it. Its
+// frames are the caller's, as Recv's are.
+//
+// The draft types address messages: a SERVER's received Msg carries the
+// RoutingID of the CLIENT connection it came on, and SendMsg with one sends
+// the reply there; a DISH's carries the Group it was sent to, and a RADIO's
+// SendMsg sends to Group.
 type Msg struct {
 	Frames [][]byte
-	peer   *peerInfo
+
+	// RoutingID is the SERVER's name for a CLIENT connection: never 0 on a
+	// message a SERVER received, 0 on every other type's.
+	RoutingID uint32
+
+	// Group is the RADIO and DISH group, at most MaxGroupLength bytes.
+	Group string
+
+	peer *peerInfo
 }
 
 // Property returns a property of the connection the message came on, by
@@ -54,6 +67,9 @@ const (
 	kindData   kind = iota
 	kindSub         // a subscription: "\x01topic" (SUBSCRIBE to a 3.1 peer)
 	kindCancel      // a cancellation: "\x00topic" (CANCEL to a 3.1 peer)
+	kindGroup       // a RADIO's message: parts are the group and the body (radiodish.go)
+	kindJoin        // a DISH's join: body is the group (JOIN on the wire)
+	kindLeave       // a DISH's leave: body is the group (LEAVE on the wire)
 )
 
 // msg is what pipes carry: one whole message. A single frame, the common
@@ -63,6 +79,10 @@ type msg struct {
 	body  []byte
 	parts [][]byte
 	kind  kind
+
+	// routingID is the SERVER connection a message goes to (send) or came
+	// from (recv); it fits in the padding after kind, so costs nothing.
+	routingID uint32
 }
 
 func newMsg(frames [][]byte) msg {

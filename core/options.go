@@ -138,8 +138,8 @@ func XPubVerboser(on bool) Option {
 	return func(o *options) error { o.xpubVerboser = on; o.xpubVerbose = o.xpubVerbose || on; return nil }
 }
 
-// XPubNoDrop is ZMQ_XPUB_NODROP: at the high-water mark an XPUB blocks (or
-// returns ErrAgain) instead of dropping.
+// XPubNoDrop is ZMQ_XPUB_NODROP: at the high-water mark an XPUB (or, as in
+// libzmq, a RADIO) blocks (or returns ErrAgain) instead of dropping.
 func XPubNoDrop(on bool) Option { return func(o *options) error { o.xpubNoDrop = on; return nil } }
 
 // ReqCorrelate is ZMQ_REQ_CORRELATE: a REQ tags each request with an id and

@@ -40,6 +40,15 @@ type connectHook interface {
 	disconnected(p *pipe)
 }
 
+// wireReader is implemented by patterns that check or reshape each message
+// as it comes off a connection, in the connection's goroutine (inproc
+// carries what the peer's pattern made, and skips it). keep false drops
+// the message; an error drops the connection, for a peer that broke the
+// protocol.
+type wireReader interface {
+	fromWire(m *msg) (keep bool, err error)
+}
+
 func newPattern(s *Socket) (pattern, error) {
 	switch s.typ {
 	case PUSH:
@@ -66,6 +75,18 @@ func newPattern(s *Socket) (pattern, error) {
 		return newSub(s, true), nil
 	case STREAM:
 		return newStream(s), nil
+	case SERVER:
+		return newServer(s), nil
+	case CLIENT:
+		return &client{s: s}, nil
+	case RADIO:
+		return newRadio(s), nil
+	case DISH:
+		return newDish(s), nil
+	case SCATTER:
+		return &scatter{s: s}, nil
+	case GATHER:
+		return &gather{s: s}, nil
 	}
 	return nil, ErrInvalid
 }

@@ -29,6 +29,10 @@ type pipe struct {
 	// id is the peer's routing id, for ROUTER; guarded by the pattern.
 	id []byte
 
+	// routingID is a SERVER's name for the peer, set when it attaches;
+	// atomic because an inproc pipe may be read before its attach ends.
+	routingID atomic.Uint32
+
 	// subs are the peer's subscriptions, for PUB and XPUB.
 	subs subscriptions
 

@@ -230,6 +230,51 @@ func (s *Socket) SendNoCopyContext(ctx context.Context, frames ...[]byte) error 
 	return s.send(ctx, frames, false, false)
 }
 
+// SendMsg sends m's frames, copied as Send copies them, to where m says: a
+// SERVER to the CLIENT connection m.RoutingID names (ErrHostUnreachable
+// when none has it), a RADIO to m.Group. Other types take neither, and
+// ErrInvalid says so rather than drop what the caller meant.
+func (s *Socket) SendMsg(m Msg) error { return s.SendMsgContext(context.Background(), m) }
+
+// SendMsgContext is SendMsg that gives up when ctx is done.
+func (s *Socket) SendMsgContext(ctx context.Context, m Msg) error {
+	return s.sendAddressed(ctx, m, false)
+}
+
+// TrySendMsg is SendMsg that never blocks: ErrAgain where SendMsg would
+// wait.
+func (s *Socket) TrySendMsg(m Msg) error { return s.sendAddressed(context.Background(), m, true) }
+
+func (s *Socket) sendAddressed(ctx context.Context, m Msg, nonblock bool) error {
+	if len(m.Frames) == 0 {
+		return fmt.Errorf("%w: a message has at least one frame", ErrInvalid)
+	}
+	if m.RoutingID != 0 && s.typ != SERVER {
+		return fmt.Errorf("%w: a routing id is for SERVER sockets, not %s", ErrInvalid, s.typ)
+	}
+	if m.Group != "" && s.typ != RADIO {
+		return fmt.Errorf("%w: a group is for RADIO sockets, not %s", ErrInvalid, s.typ)
+	}
+	if s.typ == RADIO {
+		if len(m.Frames) != 1 {
+			return errMultipart(s.typ)
+		}
+		if err := checkGroup(m.Group); err != nil {
+			return err
+		}
+		return s.sendMsg(ctx, groupCopy(m.Group, m.Frames[0]), nonblock)
+	}
+	out := copyMsg(m.Frames)
+	out.routingID = m.RoutingID
+	return s.sendMsg(ctx, out, nonblock)
+}
+
+// errMultipart is libzmq's EINVAL for a multipart message sent on one of
+// the draft types.
+func errMultipart(t Type) error {
+	return fmt.Errorf("%w: a %s socket sends single-part messages only", ErrInvalid, t)
+}
+
 func (s *Socket) send(ctx context.Context, frames [][]byte, nonblock, copied bool) error {
 	if len(frames) == 0 {
 		return fmt.Errorf("%w: a message has at least one frame", ErrInvalid)
@@ -321,7 +366,10 @@ func (s *Socket) recv(ctx context.Context, nonblock bool) (Msg, error) {
 	if err != nil {
 		return Msg{}, err
 	}
-	out := Msg{Frames: m.frames()}
+	out := Msg{Frames: m.frames(), RoutingID: m.routingID}
+	if m.kind == kindGroup {
+		out.Frames, out.Group = m.parts[1:], string(m.parts[0])
+	}
 	if p != nil {
 		out.peer = p.peerInfo()
 	}

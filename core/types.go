@@ -21,7 +21,25 @@ const (
 	STREAM Type = 11
 )
 
-var typeNames = [...]string{"PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM"}
+// libzmq 4.3's draft socket types: thread-safe, single-part messages.
+// SERVER and CLIENT address replies by a routing id on each message (RFC
+// 41); RADIO and DISH carry a group on each message; SCATTER and GATHER
+// are PUSH and PULL without multipart.
+const (
+	SERVER  Type = 12
+	CLIENT  Type = 13
+	RADIO   Type = 14
+	DISH    Type = 15
+	GATHER  Type = 16
+	SCATTER Type = 17
+)
+
+var typeNames = [...]string{"PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM",
+	"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER"}
+
+// singlePart reports whether t is one of the draft types, which send and
+// receive single-part messages only (libzmq's thread-safe sockets).
+func (t Type) singlePart() bool { return t >= SERVER && t <= SCATTER }
 
 // String is the type's name as ZMTP's Socket-Type property spells it.
 func (t Type) String() string {

@@ -13,28 +13,33 @@ import (
 	"github.com/zeroplug/zeroplug/core"
 )
 
-const catHelp = `Usage: zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
-                    [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
+const catHelp = `Usage: zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-j GROUP...]
+                    [-n N] [--echo] [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
 
 cat opens one socket of type TYPE, binds and connects it, then sends each line of standard
 input as one message (when TYPE can send) and prints each message it receives on one line
 (when TYPE can receive). A '|' in an input line separates the frames of a multipart message
 ("a|b|" is three frames: "a", "b" and an empty one); received frames are printed joined by
 '|'. Frames are printed as they are, without escaping, unless --format says otherwise.
+The draft types (SERVER CLIENT RADIO DISH SCATTER GATHER) send single-part messages:
+each line is one message, '|' and all, except for RADIO and DISH (below).
 
 Flags:
   -t TYPE      the socket type: PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB
-               STREAM (case does not matter). Required.
+               STREAM, or a draft type: SERVER CLIENT RADIO DISH SCATTER GATHER (case
+               does not matter). Required.
   -b ENDPOINT  bind to ENDPOINT; repeat for several. A wildcard port (tcp://127.0.0.1:*)
                is resolved and the endpoint printed on standard error.
   -c ENDPOINT  connect to ENDPOINT; repeat for several. Connections are made, and remade,
                in the background. At least one -b or -c is required.
   -s PREFIX    SUB, XSUB: subscribe to messages whose first frame starts with PREFIX;
                repeat for several. A SUB without -s subscribes to everything.
+  -j GROUP...  DISH: join each GROUP (at most 255 bytes): -j a b, or -j a -j b. Required
+               for a DISH, which receives nothing else.
   -n N         exit after printing N messages (types that receive).
-  --echo       REP, ROUTER, DEALER, PAIR: send every message received back (a ROUTER to
-               the peer it came from), printing it too, until interrupted or -n N
-               messages; standard input is not read.
+  --echo       REP, ROUTER, DEALER, PAIR, SERVER: send every message received back (a
+               ROUTER or SERVER to the peer it came from), printing it too, until
+               interrupted or -n N messages; standard input is not read.
   --format F   how frames are printed and input frames read, each frame on its own
                (still separated by '|'): text (the default: the bytes as they are, not
                binary-safe), hex (two hex digits a byte) or z85 (Z85, RFC 32: frames of a
@@ -65,6 +70,15 @@ What each type does:
                   ROUTER's first frame is the routing id of the peer (received: printed;
                   sent: chooses the peer); an XPUB prints subscriptions ("\x01topic"),
                   an XSUB may send them.
+  SERVER          print the body of each message from its CLIENTs; with --echo, send
+                  each back to the routing id it came from.
+  CLIENT          send each line as one message and print what arrives, both at once
+                  (as DEALER); with -n N, exit after printing N messages.
+  SCATTER         send each line as one message, round-robin to the GATHERs (as PUSH).
+  GATHER          print what arrives (as PULL), until interrupted or -n N messages.
+  RADIO           send each line GROUP|BODY as BODY to GROUP, split at the first '|'
+                  (the body may hold more); a line without '|' is an error.
+  DISH            print each message of the groups joined (-j) as GROUP|BODY.
 
 SIGINT or SIGTERM closes the socket at once (queued messages are dropped) and exits with
 status 0. Errors exit with status 1, usage errors with status 2.
@@ -77,6 +91,10 @@ Examples:
   zeroplug cat -t SUB -c tcp://127.0.0.1:5556 -s weather. -s news.
   zeroplug cat -t ROUTER -b tcp://*:5559 --format hex    # routing ids as hex
   echo 6869 | zeroplug cat -t DEALER -c tcp://127.0.0.1:5559 -o ROUTING_ID=w1 --format hex
+  zeroplug cat -t SERVER -b tcp://127.0.0.1:5560 --echo
+  echo hello | zeroplug cat -t CLIENT -c tcp://127.0.0.1:5560 -n 1
+  zeroplug cat -t DISH -b tcp://127.0.0.1:5561 -j weather -j news
+  printf 'weather|rain\nsport|goal\n' | zeroplug cat -t RADIO -c tcp://127.0.0.1:5561
   zeroplug keygen   # public=K1 secret=S1, for the server; a second pair for a client: public=K2 secret=S2
   zeroplug cat -t PULL -b tcp://*:5557 --curve-server --curve-secretkey 'S1' --allow-curve 'K2'
   echo secret | zeroplug cat -t PUSH -c tcp://127.0.0.1:5557 --curve-serverkey 'K1' --curve-secretkey 'S2'
@@ -90,7 +108,8 @@ type catConfig struct {
 	binds    listFlag
 	connects listFlag
 	subs     listFlag
-	n        int // messages to print before exiting; 0: no limit
+	joins    listFlag // -j GROUP, for DISH
+	n        int      // messages to print before exiting; 0: no limit
 	echo     bool
 	format   frameFormat
 	opts     []core.Option // -o NAME=VALUE
@@ -100,10 +119,12 @@ type catConfig struct {
 // What each socket type can do.
 var (
 	canSend = map[core.Type]bool{core.PAIR: true, core.PUB: true, core.REQ: true, core.REP: true,
-		core.DEALER: true, core.ROUTER: true, core.PUSH: true, core.XPUB: true, core.XSUB: true, core.STREAM: true}
+		core.DEALER: true, core.ROUTER: true, core.PUSH: true, core.XPUB: true, core.XSUB: true, core.STREAM: true,
+		core.CLIENT: true, core.RADIO: true, core.SCATTER: true}
 	canRecv = map[core.Type]bool{core.PAIR: true, core.SUB: true, core.REQ: true, core.REP: true,
-		core.DEALER: true, core.ROUTER: true, core.PULL: true, core.XPUB: true, core.XSUB: true, core.STREAM: true}
-	canEcho = map[core.Type]bool{core.REP: true, core.ROUTER: true, core.DEALER: true, core.PAIR: true}
+		core.DEALER: true, core.ROUTER: true, core.PULL: true, core.XPUB: true, core.XSUB: true, core.STREAM: true,
+		core.SERVER: true, core.CLIENT: true, core.DISH: true, core.GATHER: true}
+	canEcho = map[core.Type]bool{core.REP: true, core.ROUTER: true, core.DEALER: true, core.PAIR: true, core.SERVER: true}
 )
 
 // parseCat reads cat's command line; a non-zero status means it has been reported.
@@ -114,6 +135,7 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	fs.Var(&c.binds, "b", "")
 	fs.Var(&c.connects, "c", "")
 	fs.Var(&c.subs, "s", "")
+	fs.Var(&c.joins, "j", "")
 	n := fs.Int("n", -1, "")
 	fs.BoolVar(&c.echo, "echo", false, "")
 	formatName := fs.String("format", "text", "")
@@ -139,22 +161,31 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	if c.opts, err = parseOptions(options); err != nil {
 		return bad("%v", err)
 	}
-	switch {
-	case len(positional) > 0:
-		return bad("unexpected argument %q", positional[0])
-	case *typeName == "":
+	if *typeName == "" {
 		return bad("-t TYPE is required")
 	}
 	if c.typ, err = core.ParseType(*typeName); err != nil {
-		return bad("-t %s: not a socket type (PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB STREAM)", *typeName)
+		return bad("-t %s: not a socket type (PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB STREAM SERVER CLIENT RADIO DISH SCATTER GATHER)", *typeName)
+	}
+	if c.typ == core.DISH && len(c.joins) > 0 {
+		// -j GROUP...: the arguments after a -j are groups too.
+		c.joins = append(c.joins, positional...)
+		positional = nil
+	}
+	if len(positional) > 0 {
+		return bad("unexpected argument %q", positional[0])
 	}
 	switch {
 	case len(c.binds)+len(c.connects) == 0:
 		return bad("give at least one -b ENDPOINT or -c ENDPOINT")
 	case len(c.subs) > 0 && c.typ != core.SUB && c.typ != core.XSUB:
 		return bad("-s is for SUB and XSUB sockets, not %s", c.typ)
+	case len(c.joins) > 0 && c.typ != core.DISH:
+		return bad("-j is for DISH sockets, not %s", c.typ)
+	case c.typ == core.DISH && len(c.joins) == 0:
+		return bad("a DISH needs at least one -j GROUP to receive anything")
 	case c.echo && !canEcho[c.typ]:
-		return bad("--echo is for REP, ROUTER, DEALER and PAIR sockets, not %s", c.typ)
+		return bad("--echo is for REP, ROUTER, DEALER, PAIR and SERVER sockets, not %s", c.typ)
 	case *n == 0 || *n < -1:
 		return bad("-n %d: want a count of at least 1", *n)
 	case *n > 0 && !canRecv[c.typ]:
@@ -193,6 +224,13 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "zeroplug cat: %v\n", err)
 		return exitError
 	}
+	for _, g := range c.joins {
+		if err := s.Join(g); err != nil {
+			s.Close()
+			fmt.Fprintf(stderr, "zeroplug cat: -j %s: %v\n", g, err)
+			return exitError
+		}
+	}
 	if err := attach(s, c.binds, c.connects, "cat", stderr); err != nil {
 		s.SetOption(core.Linger(0))
 		s.Close()
@@ -204,7 +242,7 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	stop := make(chan struct{})
 	defer close(stop)
 	if !c.echo && canSend[c.typ] {
-		r.lines, r.ended = readLines(stdin, c.format, stop)
+		r.lines, r.ended = readLines(stdin, lineParser(c.typ, c.format), stop)
 	}
 	err = r.run(ctx)
 	return r.finish(ctx, err, stderr)
@@ -248,12 +286,11 @@ type lineOrErr struct {
 	err    error
 }
 
-// readLines reads in line by line into the channel lines, each line split into frames
-// at '|' and each frame read in format, until in ends, a frame is not in format, or stop
-// is closed; then it closes lines and ended. Only the newline is removed, as zmqpeer
+// readLines reads in line by line into the channel lines, each line made into frames
+// by parse (lineParser), until in ends, a line does not parse, or stop is closed; then it closes lines and ended. Only the newline is removed, as zmqpeer
 // does; a last line without one counts too. A reader that never ends keeps its
 // goroutine blocked in Read: the caller's to close.
-func readLines(in io.Reader, format frameFormat, stop <-chan struct{}) (lines <-chan lineOrErr, ended <-chan struct{}) {
+func readLines(in io.Reader, parse func([]byte) ([][]byte, error), stop <-chan struct{}) (lines <-chan lineOrErr, ended <-chan struct{}) {
 	ch := make(chan lineOrErr)
 	end := make(chan struct{})
 	go func() {
@@ -264,7 +301,7 @@ func readLines(in io.Reader, format frameFormat, stop <-chan struct{}) (lines <-
 			line, err := br.ReadBytes('\n')
 			if len(line) > 0 {
 				line = bytes.TrimSuffix(line, []byte("\n"))
-				frames, ferr := parseFrames(line, format)
+				frames, ferr := parse(line)
 				if ferr != nil {
 					select {
 					case ch <- lineOrErr{err: fmt.Errorf("standard input, line %d: %w", lineNo, ferr)}:
@@ -326,30 +363,37 @@ func (r *catRun) run(ctx context.Context) error {
 // done reports whether -n messages have been printed.
 func (r *catRun) done() bool { return r.c.n > 0 && r.printed >= r.c.n }
 
-// recv receives one message and prints it.
-func (r *catRun) recv(ctx context.Context) ([][]byte, error) {
-	frames, err := r.s.RecvContext(ctx)
+// recv receives one message and prints it (a DISH's as its group and body).
+func (r *catRun) recv(ctx context.Context) (core.Msg, error) {
+	m, err := r.s.RecvMsg(ctx, false)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, errInterrupted
+			return m, errInterrupted
 		}
-		return nil, fmt.Errorf("receive: %w", err)
+		return m, fmt.Errorf("receive: %w", err)
 	}
-	line, err := appendFrames(nil, frames, r.c.format)
+	line, err := appendFrames(nil, printedFrames(r.c.typ, m), r.c.format)
 	if err != nil {
-		return nil, fmt.Errorf("printing a message received: %w", err)
+		return m, fmt.Errorf("printing a message received: %w", err)
 	}
 	r.out.Write(append(line, '\n'))
 	if err := r.out.Flush(); err != nil {
-		return nil, fmt.Errorf("writing standard output: %w", err)
+		return m, fmt.Errorf("writing standard output: %w", err)
 	}
 	r.printed++
-	return frames, nil
+	return m, nil
 }
 
-// sendFrames sends one message.
+// sendFrames sends one message: a line's frames, which for a RADIO are its group and
+// body.
 func (r *catRun) sendFrames(ctx context.Context, frames [][]byte) error {
-	if err := r.s.SendContext(ctx, frames...); err != nil {
+	var err error
+	if r.c.typ == core.RADIO {
+		err = r.s.SendMsgContext(ctx, core.Msg{Group: string(frames[0]), Frames: frames[1:]})
+	} else {
+		err = r.s.SendContext(ctx, frames...)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}
@@ -428,14 +472,27 @@ func (r *catRun) reply(ctx context.Context) error {
 	return nil
 }
 
-// echo sends every message back (--echo).
+// echo sends every message back (--echo), a SERVER's to the routing id it came from.
 func (r *catRun) echo(ctx context.Context) error {
 	for !r.done() {
-		frames, err := r.recv(ctx)
+		m, err := r.recv(ctx)
 		if err != nil {
 			return err
 		}
-		if err := r.sendFrames(ctx, frames); err != nil {
+		if r.c.typ == core.SERVER {
+			err = r.s.SendMsgContext(ctx, m)
+			if err != nil && ctx.Err() != nil {
+				return errInterrupted
+			}
+			if errors.Is(err, core.ErrHostUnreachable) {
+				continue // the client has gone: nobody to answer
+			}
+			if err != nil {
+				return fmt.Errorf("send: %w", err)
+			}
+			continue
+		}
+		if err := r.sendFrames(ctx, m.Frames); err != nil {
 			return err
 		}
 	}

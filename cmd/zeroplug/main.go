@@ -1,8 +1,8 @@
 // Command zeroplug talks to ZeroMQ endpoints from the shell, benchmarks them and runs a
 // proxy between them, on zeroplug's core:
 //
-//	zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
-//	             [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
+//	zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-j GROUP...] [-n N]
+//	             [--echo] [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
 //	zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]
 //	zeroplug proxy -f SPEC -b SPEC [--capture SPEC] [--control SPEC]
 //	zeroplug keygen [--cert PATH]
@@ -46,8 +46,8 @@ const mainHelp = `zeroplug talks to ZeroMQ endpoints, benchmarks them and runs p
 ZMTP 3.1, so its peers can be libzmq programs in any language.
 
 Usage:
-  zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-n N] [--echo]
-               [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
+  zeroplug cat -t TYPE [-b ENDPOINT]... [-c ENDPOINT]... [-s PREFIX]... [-j GROUP...] [-n N]
+               [--echo] [--format text|hex|z85] [-o NAME=VALUE]... [SECURITY]
       send standard input as messages, print the messages received (binary-safe in
       hex or z85; -o sets any socket option by libzmq's name, '-o help' lists them)
   zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--curve | SECURITY]

@@ -13,6 +13,10 @@ const (
 	CmdCancel    = "CANCEL"
 	CmdPing      = "PING"
 	CmdPong      = "PONG"
+	// JOIN and LEAVE carry a DISH's group to a RADIO (libzmq 4.3's draft
+	// RADIO/DISH; the group is the whole body).
+	CmdJoin  = "JOIN"
+	CmdLeave = "LEAVE"
 )
 
 // Command is a decoded command frame.

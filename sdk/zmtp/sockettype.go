@@ -14,6 +14,13 @@ var compatible = map[string][]string{
 	"ROUTER": {"REQ", "DEALER", "ROUTER"},
 	"PUSH":   {"PULL"},
 	"PULL":   {"PUSH"},
+	// libzmq 4.3's draft types (mechanism_base.cpp's check_socket_type).
+	"SERVER":  {"CLIENT"},
+	"CLIENT":  {"SERVER"},
+	"RADIO":   {"DISH"},
+	"DISH":    {"RADIO"},
+	"GATHER":  {"SCATTER"},
+	"SCATTER": {"GATHER"},
 }
 
 // Compatible reports whether a socket of type local may talk to one of type

@@ -67,3 +67,24 @@ func TestCompatibleUnknown(t *testing.T) {
 		})
 	}
 }
+
+// libzmq 4.3's draft types each talk to one partner only
+// (mechanism_base.cpp's check_socket_type), and to none of RFC 37's types.
+func TestCompatibleDraftTypes(t *testing.T) {
+	partner := map[string]string{
+		"SERVER": "CLIENT", "CLIENT": "SERVER",
+		"RADIO": "DISH", "DISH": "RADIO",
+		"GATHER": "SCATTER", "SCATTER": "GATHER",
+	}
+	all := append([]string{"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER"}, socketTypes...)
+	for local, want := range partner {
+		for _, peer := range all {
+			if got := Compatible(local, peer); got != (peer == want) {
+				t.Errorf("Compatible(%s, %s) = %v", local, peer, got)
+			}
+			if Compatible(local, peer) != Compatible(peer, local) {
+				t.Errorf("Compatible(%s, %s) is not symmetric", local, peer)
+			}
+		}
+	}
+}
