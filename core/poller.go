@@ -160,6 +160,8 @@ func (s *Socket) poll(events PollEvents) PollEvents {
 	if s.isClosed() {
 		return 0
 	}
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
 	if events&PollIn != 0 && s.recvMu.TryLock() {
 		if s.fq.ready() {
 			ev |= PollIn

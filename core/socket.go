@@ -28,8 +28,12 @@ type Socket struct {
 	hook deliverHook // the pattern's, when it takes messages as they arrive
 
 	sendMu, recvMu sync.Mutex // one sender and one receiver at a time
-	fq             fairQueue
-	sendWake       chan struct{} // some pipe got room, or a pipe came
+	// pollMu makes pollers look one at a time: a poller that found
+	// recvMu held by another poller's look would report the socket not
+	// ready and sleep through the wake-up that poller consumed.
+	pollMu   sync.Mutex
+	fq       fairQueue
+	sendWake chan struct{} // some pipe got room, or a pipe came
 
 	closing   chan struct{}
 	closeOnce sync.Once
