@@ -159,7 +159,9 @@ func (s *Sender) Writable() bool { return !s.closed && len(s.backlog) < maxBackl
 // repair is waiting: a publisher at the end of its input lingers until then, and then
 // as long as it wants to answer NAKs (at most RECOVERY_IVL, beyond which the window has
 // nothing to repair with anyway).
-func (s *Sender) Idle() bool { return len(s.backlog) == 0 && !s.packer.Pending() && len(s.repairs) == 0 }
+func (s *Sender) Idle() bool {
+	return len(s.backlog) == 0 && !s.packer.Pending() && len(s.repairs) == 0
+}
 
 // Send lays one message (its frames) into APDUs. Full APDUs go out as ODATA as soon as
 // the rate allows; the last, partial one waits for more messages or Flush, as libzmq
