@@ -243,10 +243,9 @@ func (r *Receiver) onData(pr *peer, p *wire.Packet, from netip.Addr, now time.Ti
 		r.stats.Dropped++
 		return
 	}
+	// Data far behind the window is old, not a restart: only an SPM can tell a
+	// restart from reordering (see onSPM).
 	if !pr.rx.defined {
-		pr.rx.define(p.Seq)
-	} else if pr.rx.next.Distance(p.Seq) < -int32(pr.rx.max) {
-		r.restart(pr)
 		pr.rx.define(p.Seq)
 	}
 	if !pr.haveSPM && pr.spmrAt.IsZero() {
@@ -396,7 +395,13 @@ func (r *Receiver) finish(pr *peer, now time.Time) {
 }
 
 // restart forgets the window of a source that restarted under the same TSI, delivering
-// what it can of the old session first.
+// what it can of the old session first. onSPM calls it when an SPM's sequence number
+// falls back by more than spmRestartSlack, or its lead by more than a window: a
+// restarted OpenPGM source counts both from 0 again. Until such an SPM arrives (a
+// restarted source sends three at once, then heartbeats), the new session's data looks
+// old and is dropped, so a receiver that loses them all joins the new session as a late
+// joiner does. A restart within one window of the old session's start is not told from
+// reordering (nor is it by OpenPGM, which never detects one).
 func (r *Receiver) restart(pr *peer) {
 	r.stats.Restarts++
 	r.flush(pr)
