@@ -44,8 +44,13 @@ func (w *rxWindow) define(start wire.SeqNo) {
 	w.defined, w.next, w.lead = true, start, start-1
 }
 
-// span is how many sequence numbers the window holds.
-func (w *rxWindow) span() int { return int(uint32(w.lead - w.next + 1)) }
+// span is how many sequence numbers the window holds (none before it is defined).
+func (w *rxWindow) span() int {
+	if !w.defined {
+		return 0
+	}
+	return int(uint32(w.lead - w.next + 1))
+}
 
 // contains reports whether seq is in [next, lead].
 func (w *rxWindow) contains(seq wire.SeqNo) bool {
