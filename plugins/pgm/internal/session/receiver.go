@@ -34,10 +34,12 @@ type ReceiverConfig struct {
 	DestPort uint16
 	// Group is the multicast group, which NAKs name.
 	Group       netip.Addr
-	UDPEncap    bool          // epgm, for the largest TSDU accepted
-	MaxTPDU     int           // ZMQ_MULTICAST_MAXTPDU: larger TSDUs are dropped
-	RateKbit    int           // ZMQ_RATE and
-	RecoveryIvl time.Duration // ZMQ_RECOVERY_IVL size the receive window as libzmq does
+	UDPEncap bool // epgm, for the largest TSDU accepted
+	MaxTPDU  int  // ZMQ_MULTICAST_MAXTPDU: larger TSDUs are dropped
+	// RateKbit (ZMQ_RATE) and RecoveryIvl (ZMQ_RECOVERY_IVL) size the receive window
+	// as libzmq sizes it (RXW_SQNS): RECOVERY_IVL worth of RATE in TPDUs.
+	RateKbit    int
+	RecoveryIvl time.Duration
 	// MaxMessageSize is ZMQ_MAXMSGSIZE: a message beyond it resets that source's stream
 	// (see wire.NewUnpacker). Zero or negative: no limit, libzmq's default.
 	MaxMessageSize int64

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -225,5 +226,65 @@ func TestReceiverRefuses(t *testing.T) {
 	}
 	if st := r.Stats(); st.Dropped != 3 || st.Malformed != 1 {
 		t.Fatalf("stats %+v, want 3 dropped and 1 malformed", st)
+	}
+}
+
+// runReceiver ticks r at every time it asks for, up to end.
+func runReceiver(r *Receiver, c *capture, end time.Time) {
+	for {
+		next := r.Tick(c.now)
+		if next.IsZero() || next.After(end) {
+			c.now = end
+			r.Tick(c.now)
+			return
+		}
+		c.now = next
+	}
+}
+
+// TestReceiverNCFRetries: a source that never confirms (its NAKs are lost, or it is
+// gone) is NAKed NAK_NCF_RETRIES+1 times, NAK_RPT_IVL after a back-off each, and then the
+// loss is declared; the message after the gap is delivered, the stream having reset.
+func TestReceiverNCFRetries(t *testing.T) {
+	var c capture
+	r, got := newTestReceiver(t, &c, nil)
+	r.HandleDatagram(downstream(t, testTSI, typed(wire.TypeSPM, wire.Packet{Lead: 0xFFFFFFFF, SourceNLA: testNLA})), testNLA, c.now)
+	r.HandleDatagram(downstream(t, testTSI, typed(wire.TypeODATA, wire.Packet{Seq: 0, TSDU: apdu("zero")})), testNLA, c.now)
+	r.HandleDatagram(downstream(t, testTSI, typed(wire.TypeODATA, wire.Packet{Seq: 2, TSDU: apdu("two")})), testNLA, c.now)
+	start := c.now
+	runReceiver(r, &c, c.now.Add(time.Minute))
+	if n := c.count(wire.TypeNAK); n != NAKNCFRetries+1 {
+		t.Fatalf("%d NAKs, want NAK_NCF_RETRIES+1", n)
+	}
+	last := c.pkts[len(c.pkts)-1].at.Sub(start)
+	if min := (NAKNCFRetries + 1) * NAKRepeatInterval; last < min-NAKRepeatInterval || last > min+(NAKNCFRetries+1)*NAKBackoffInterval {
+		t.Fatalf("the last NAK after %v, want about %v", last, min)
+	}
+	if st := r.Stats(); st.Lost != 1 || len(*got) != 2 || string((*got)[1][0]) != "two" {
+		t.Fatalf("stats %+v, delivered %q", st, *got)
+	}
+}
+
+// TestReceiverSequenceJump: a source whose sequence numbers jump far ahead (beyond any
+// window) costs what lies between, declared lost at once and never NAKed, and the
+// stream goes on at the next message start.
+func TestReceiverSequenceJump(t *testing.T) {
+	var c capture
+	r, got := newTestReceiver(t, &c, nil)
+	r.HandleDatagram(downstream(t, testTSI, typed(wire.TypeSPM, wire.Packet{Lead: 0xFFFFFFFF, SourceNLA: testNLA})), testNLA, c.now)
+	for i, seq := range []wire.SeqNo{0, 1, 1_000_000, 1_000_001} {
+		p := typed(wire.TypeODATA, wire.Packet{Seq: seq, Trail: seq - 1, TSDU: apdu(fmt.Sprint(i))})
+		if i < 2 {
+			p.Trail = 0
+		}
+		r.HandleDatagram(downstream(t, testTSI, p), testNLA, c.now)
+	}
+	runReceiver(r, &c, c.now.Add(time.Minute))
+	if len(*got) != 4 || string((*got)[3][0]) != "3" {
+		t.Fatalf("delivered %q, want all four", *got)
+	}
+	st := r.Stats()
+	if st.Lost < 1_000_000-1-uint64(r.windowSize) || st.NAKed > uint64(r.windowSize) {
+		t.Fatalf("stats %+v: the jump should be lost at once, NAKing at most one window", st)
 	}
 }
