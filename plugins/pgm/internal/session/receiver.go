@@ -33,7 +33,7 @@ type ReceiverConfig struct {
 	// this receiver's (OpenPGM's dport filter).
 	DestPort uint16
 	// Group is the multicast group, which NAKs name.
-	Group       netip.Addr
+	Group    netip.Addr
 	UDPEncap bool // epgm, for the largest TSDU accepted
 	MaxTPDU  int  // ZMQ_MULTICAST_MAXTPDU: larger TSDUs are dropped
 	// RateKbit (ZMQ_RATE) and RecoveryIvl (ZMQ_RECOVERY_IVL) size the receive window
