@@ -1,10 +1,6 @@
 package session
 
-import (
-	"time"
-
-	"github.com/zeroplug/zeroplug/plugins/pgm/internal/wire"
-)
+import "time"
 
 // libzmq's defaults for the options a PGM socket takes (options.cpp).
 const (
@@ -72,6 +68,3 @@ func ipOverhead(udpEncap bool) int {
 	}
 	return 20
 }
-
-// maxTSDU is the largest TSDU of one TPDU (see wire.MaxTSDU).
-func maxTSDU(maxTPDU int, udpEncap bool) (int, error) { return wire.MaxTSDU(maxTPDU, udpEncap) }

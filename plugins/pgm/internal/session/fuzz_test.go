@@ -153,3 +153,40 @@ func TestReceiverLibzmqCapture(t *testing.T) {
 		t.Fatalf("the source is still followed a second after its FIN")
 	}
 }
+
+// FuzzSender: any sequence of datagrams on the source's port never panics the Sender,
+// and what it sends stays bounded: one NCF per datagram at most, and RDATA at most once
+// per repair interval for each sequence number of its window.
+func FuzzSender(f *testing.F) {
+	seed := [][]byte{nakFor(f, []wire.SeqNo{0, 1, 2}, testNLA, simGroup), nakFor(f, []wire.SeqNo{9}, testNLA, simGroup)}
+	spmr := wire.Packet{Header: wire.Header{SourcePort: simPort, DestPort: testTSI.SourcePort, Type: wire.TypeSPMR, GSI: testTSI.GSI}}
+	b, _ := spmr.Append(nil)
+	seed = append(seed, b)
+	f.Add(fuzzInput(seed))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		now := simStart
+		var sent int
+		s, err := NewSender(SenderConfig{TSI: testTSI, DestPort: simPort, SourceNLA: testNLA, Group: simGroup, UDPEncap: true,
+			RateKbit: 10000, Send: func([]byte, netip.Addr) { sent++ }}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			s.Send([][]byte{make([]byte, 100*i)}, now)
+		}
+		s.Flush(now)
+		fuzzFrames(data, func(dt time.Duration, pkt []byte) {
+			now = now.Add(dt)
+			before := s.Stats()
+			s.HandleDatagram(pkt, now)
+			s.Tick(now)
+			if after := s.Stats(); after.NCF > before.NCF+1 {
+				t.Fatalf("one datagram drew %d NCFs", after.NCF-before.NCF)
+			}
+		})
+		elapsed := now.Sub(simStart)
+		if st := s.Stats(); st.RDATA > 10*uint64(elapsed/repairInterval+2) {
+			t.Fatalf("%d RDATA in %v for a window of 10", st.RDATA, elapsed)
+		}
+	})
+}

@@ -131,7 +131,7 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 	case cfg.RateKbit < 0 || cfg.RecoveryIvl < 0 || cfg.MaxSources < 0:
 		return nil, errors.New("pgm session: negative rate, recovery interval or source limit")
 	}
-	tsdu, err := maxTSDU(cfg.MaxTPDU, cfg.UDPEncap)
+	tsdu, err := wire.MaxTSDU(cfg.MaxTPDU, cfg.UDPEncap)
 	if err != nil {
 		return nil, err
 	}

@@ -119,7 +119,7 @@ func NewSender(cfg SenderConfig, now time.Time) (*Sender, error) {
 	case cfg.RateKbit < 0 || cfg.RecoveryIvl < 0:
 		return nil, errors.New("pgm session: negative rate or recovery interval")
 	}
-	tsdu, err := maxTSDU(cfg.MaxTPDU, cfg.UDPEncap)
+	tsdu, err := wire.MaxTSDU(cfg.MaxTPDU, cfg.UDPEncap)
 	if err != nil {
 		return nil, err
 	}
