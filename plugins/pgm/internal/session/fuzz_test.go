@@ -81,7 +81,7 @@ func FuzzReceiver(f *testing.F) {
 		s.Send(m, simStart)
 	}
 	s.Flush(simStart)
-	s.Close(simStart)
+	s.Close()
 	var session [][]byte
 	for i, k := range c.pkts {
 		if i != 7 {

@@ -165,7 +165,7 @@ func TestInteropSenderToLibzmq(t *testing.T) {
 				c.now = s.Tick(c.now)
 			}
 			runSender(s, &c, c.now.Add(2*time.Second))
-			s.Close(c.now)
+			s.Close()
 			peer := startLibzmqPeer(t, "sub", framing, "12")
 			for {
 				line, err := peer.Line(peerTimeout)

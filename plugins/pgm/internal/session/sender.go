@@ -343,7 +343,7 @@ func (s *Sender) Tick(now time.Time) time.Time {
 // Close ends the session as pgm_close does: three SPMs with OPT_FIN. What is still in
 // the backlog or the packer is dropped (libzmq's engine drops what OpenPGM has not
 // taken); wait for Idle first to send it all. The Sender sends nothing after.
-func (s *Sender) Close(now time.Time) {
+func (s *Sender) Close() {
 	if s.closed {
 		return
 	}

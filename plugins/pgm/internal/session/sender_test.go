@@ -123,7 +123,7 @@ func TestSenderSPMSchedule(t *testing.T) {
 		}
 	}
 	n := len(c.pkts)
-	s.Close(c.now)
+	s.Close()
 	if len(c.pkts) != n+3 {
 		t.Fatalf("%d packets at close, want 3", len(c.pkts)-n)
 	}

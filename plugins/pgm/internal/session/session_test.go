@@ -123,7 +123,7 @@ func TestPublisherRestart(t *testing.T) {
 		if !net.run(10*time.Minute, allDelivered([]*simNode{r}, t1, len(first))) {
 			t.Fatal("first session not delivered")
 		}
-		src.sender.Close(net.now)
+		src.sender.Close()
 		net.run(time.Second, func() bool { return false })
 		if n := r.recv.Sources(); n != 0 {
 			t.Errorf("%d sources followed after the FIN, want 0", n)
