@@ -250,6 +250,9 @@ func (r *Receiver) onData(pr *peer, p *wire.Packet, from netip.Addr, now time.Ti
 	if !pr.rx.defined {
 		pr.rx.define(p.Seq)
 	}
+	// No SPM yet, so no NLA to NAK to: ask for one after SPMR_EXPIRY. OpenPGM asks
+	// once; asking again while data keeps coming without an SPM (at most once per
+	// SPMR_EXPIRY) gets past a lost SPMR or a lost answer.
 	if !pr.haveSPM && pr.spmrAt.IsZero() {
 		pr.dataFrom, pr.spmrAt = from, now.Add(SPMRExpiry)
 	}
