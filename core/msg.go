@@ -12,8 +12,9 @@ import "github.com/zeroplug/zeroplug/sdk/zmtp"
 type Msg struct {
 	Frames [][]byte
 
-	// RoutingID is the SERVER's name for a CLIENT connection: never 0 on a
-	// message a SERVER received, 0 on every other type's.
+	// RoutingID is a SERVER's name for a CLIENT connection, or a PEER's
+	// for a connection to another PEER: never 0 on a message a SERVER or
+	// PEER received, 0 on every other type's.
 	RoutingID uint32
 
 	// Group is the RADIO and DISH group, at most MaxGroupLength bytes.
