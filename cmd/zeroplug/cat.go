@@ -104,8 +104,8 @@ Examples:
   echo hello | zeroplug cat -t CLIENT -c tcp://127.0.0.1:5560 -n 1
   zeroplug cat -t DISH -b tcp://127.0.0.1:5561 -j weather -j news
   printf 'weather|rain\nsport|goal\n' | zeroplug cat -t RADIO -c tcp://127.0.0.1:5561
-  zeroplug cat -t PEER -b tcp://127.0.0.1:5562 --echo
-  echo hello | zeroplug cat -t PEER -c tcp://127.0.0.1:5562 -n 1   # prints ROUTINGID|hello
+  zeroplug cat -t PEER -b tcp://127.0.0.1:5563 --echo
+  echo hello | zeroplug cat -t PEER -c tcp://127.0.0.1:5563 -n 1   # prints ROUTINGID|hello
   zeroplug keygen   # public=K1 secret=S1, for the server; a second pair for a client: public=K2 secret=S2
   zeroplug cat -t PULL -b tcp://*:5557 --curve-server --curve-secretkey 'S1' --allow-curve 'K2'
   echo secret | zeroplug cat -t PUSH -c tcp://127.0.0.1:5557 --curve-serverkey 'K1' --curve-secretkey 'S2'
