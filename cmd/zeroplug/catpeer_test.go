@@ -102,3 +102,48 @@ func TestCatChannel(t *testing.T) {
 		})
 	}
 }
+
+// cat's CHANNEL and PEER against libzmq 4.3.5 (zeromq.js's generic Socket): a CHANNEL
+// talks both ways with libzmq's, and a PEER's line reaches a libzmq PEER (which, through
+// zeromq.js, can only receive).
+func TestCatPeerChannelAgainstLibzmq(t *testing.T) {
+	checkLeaks(t)
+	t.Run("CHANNEL", func(t *testing.T) {
+		lib := peertest.StartJSPeer(t, "CHANNEL", "-b", "tcp://127.0.0.1:*")
+		c := start(t, "cat", "-t", "CHANNEL", "-c", lib.Endpoint(), "-n", "1")
+		c.send("hello|there")
+		m, err := lib.Recv(timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Frames) != 1 || string(m.Frames[0]) != "hello|there" {
+			t.Errorf("libzmq CHANNEL got %q, want [hello|there]", m.Frames)
+		}
+		if err := lib.Send([]byte("world")); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.line(); got != "world" {
+			t.Errorf("cat printed %q, want world", got)
+		}
+		c.wait(0)
+		if err := lib.Close(timeout); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("PEER", func(t *testing.T) {
+		lib := peertest.StartJSPeer(t, "PEER", "-b", "tcp://127.0.0.1:*")
+		if code, _, stderr := runCmd(t, "to libzmq\n", "cat", "-t", "PEER", "-c", lib.Endpoint()); code != 0 {
+			t.Fatalf("PEER: exit status %d; stderr:\n%s", code, stderr)
+		}
+		m, err := lib.Recv(timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Frames) != 1 || string(m.Frames[0]) != "to libzmq" {
+			t.Errorf("libzmq PEER got %q, want [to libzmq]", m.Frames)
+		}
+		if err := lib.Close(timeout); err != nil {
+			t.Error(err)
+		}
+	})
+}
