@@ -51,7 +51,10 @@
 //     (a SERVER's Msg.RoutingID names the CLIENT a message came from, and
 //     SendTo answers it; RFC 41), RADIO and DISH (SendToGroup sends to a
 //     group, Join and Leave choose a DISH's, Msg.Group says which), SCATTER
-//     and GATHER (PUSH and PULL for single parts).
+//     and GATHER (PUSH and PULL for single parts), PEER (SERVER on both
+//     sides: Socket.ConnectPeer returns the routing id of the connection it
+//     makes, and Msg.RoutingID names every one) and CHANNEL (PAIR for single
+//     parts).
 //
 // Sockets are safe for concurrent use, and Send and Recv move whole
 // multipart messages. Send blocks while the pattern cannot go on (up to

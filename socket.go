@@ -48,6 +48,13 @@ const (
 	SCATTER = core.SCATTER // PUSH for single-part messages
 )
 
+// libzmq 4.3's draft PEER and CHANNEL, with its numbering: safe for
+// concurrent use, single-part messages only.
+const (
+	PEER    = core.PEER    // SERVER on both sides: Msg.RoutingID names each connection, ConnectPeer the one it makes
+	CHANNEL = core.CHANNEL // PAIR for single-part messages: one peer at a time
+)
+
 // MaxGroupLength is libzmq's ZMQ_GROUP_MAX_LENGTH: the longest group, in
 // bytes, a RADIO sends to or a DISH joins (255, as in libzmq 4.3.2 on).
 const MaxGroupLength = core.MaxGroupLength

@@ -126,9 +126,10 @@ func (x *client) send(m msg, w *wait) error {
 
 func (x *client) recv(w *wait) (msg, *pipe, error) { return x.s.recvAny(w) }
 
-// SendTo sends body to the CLIENT connection of a SERVER that routingID
-// names, as a received Msg's RoutingID gives it: ErrHostUnreachable when
-// there is none (libzmq's EHOSTUNREACH). It copies body, as Send does.
+// SendTo sends body to the connection of a SERVER (or PEER) that
+// routingID names, as a received Msg's RoutingID or ConnectPeer gives it:
+// ErrHostUnreachable when there is none (libzmq's EHOSTUNREACH). It copies
+// body, as Send does.
 func (s *Socket) SendTo(routingID uint32, body []byte) error {
 	return s.SendMsg(Msg{RoutingID: routingID, Frames: [][]byte{body}})
 }

@@ -156,28 +156,36 @@ func (s *Socket) Unbind(endpoint string) error {
 // made, and remade after a loss, in the background (RECONNECT_IVL). Until
 // it is up, messages queue for it unless IMMEDIATE is set.
 func (s *Socket) Connect(endpoint string) error {
+	_, err := s.connect(endpoint)
+	return err
+}
+
+// connect is Connect, returning the pipe that the connection's messages
+// go through when it exists from the call on: nil with IMMEDIATE, for
+// STREAM, or when the pattern refused it (ConnectPeer names it).
+func (s *Socket) connect(endpoint string) (*pipe, error) {
 	ep, err := sdk.ParseEndpoint(endpoint)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if s.isClosed() {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	if ep.Scheme == "inproc" {
 		return s.connectInproc(ep, endpoint)
 	}
 	d, err := s.ctx.drivers.lookup(ep)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if v, ok := d.(sdk.Validator); ok {
 		if err := v.Validate(ep, false); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	routingID, err := s.takeConnectRoutingID()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ss := &session{s: s, d: d, ep: ep, endpoint: endpoint, routingID: routingID}
 	ss.ctx, ss.cancel = context.WithCancel(context.Background())
@@ -188,7 +196,7 @@ func (s *Socket) Connect(endpoint string) error {
 		if !s.addPipe(ss.pipe) {
 			if s.isClosed() {
 				ss.cancel()
-				return ErrClosed
+				return nil, ErrClosed
 			}
 			ss.pipe, ss.refused = nil, true
 		}
@@ -200,14 +208,14 @@ func (s *Socket) Connect(endpoint string) error {
 		if ss.pipe != nil {
 			s.removePipe(ss.pipe)
 		}
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	s.connects[endpoint] = append(s.connects[endpoint], ss)
 	s.lastEndpoint = endpoint
 	s.wg.Add(1)
 	s.mu.Unlock()
 	go ss.run()
-	return nil
+	return ss.pipe, nil
 }
 
 // Disconnect stops connecting to an endpoint given to Connect and closes

@@ -57,10 +57,12 @@ func (s *Socket) bindInproc(ep sdk.Endpoint) error {
 	return nil
 }
 
-func (s *Socket) connectInproc(ep sdk.Endpoint, endpoint string) error {
+// connectInproc connects to an inproc name, bound or not yet, and returns
+// the connector's pipe, or nil when either pattern refused the link.
+func (s *Socket) connectInproc(ep sdk.Endpoint, endpoint string) (*pipe, error) {
 	routingID, err := s.takeConnectRoutingID()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	o := s.options()
 	local := &pipe{sock: s, in: newQueue(o.recvHWM), endpoint: endpoint, conflate: s.conflate}
@@ -101,11 +103,11 @@ func (s *Socket) connectInproc(ep sdk.Endpoint, endpoint string) error {
 		b.acceptInproc(l)
 	}
 	if local.gone.Load() {
-		return nil // the binder's pattern refused the link (acceptInproc)
+		return nil, nil // the binder's pattern refused the link (acceptInproc)
 	}
 	if !s.addPipe(local) {
 		if s.isClosed() {
-			return ErrClosed
+			return nil, ErrClosed
 		}
 		// This socket's pattern refused the link (a PAIR that has its
 		// peer): as libzmq terminates such a pipe, end the link on the
@@ -118,8 +120,9 @@ func (s *Socket) connectInproc(ep sdk.Endpoint, endpoint string) error {
 		} else {
 			r.pending[ep.Address] = slices.DeleteFunc(r.pending[ep.Address], func(x *inprocLink) bool { return x == l })
 		}
+		return nil, nil
 	}
-	return nil
+	return local, nil
 }
 
 // acceptInproc completes a link to this (binding) socket; r.mu is held.

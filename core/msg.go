@@ -5,15 +5,16 @@ import "github.com/zeroplug/zeroplug/sdk/zmtp"
 // Msg is a message with what is known of the peer that sent it. Its
 // frames are the caller's, as Recv's are.
 //
-// The draft types address messages: a SERVER's received Msg carries the
-// RoutingID of the CLIENT connection it came on, and SendMsg with one sends
-// the reply there; a DISH's carries the Group it was sent to, and a RADIO's
-// SendMsg sends to Group.
+// The draft types address messages: a SERVER's (or PEER's) received Msg
+// carries the RoutingID of the connection it came on, and SendMsg with one
+// sends the reply there; a DISH's carries the Group it was sent to, and a
+// RADIO's SendMsg sends to Group.
 type Msg struct {
 	Frames [][]byte
 
-	// RoutingID is the SERVER's name for a CLIENT connection: never 0 on a
-	// message a SERVER received, 0 on every other type's.
+	// RoutingID is a SERVER's name for a CLIENT connection, or a PEER's
+	// for a connection to another PEER: never 0 on a message a SERVER or
+	// PEER received, 0 on every other type's.
 	RoutingID uint32
 
 	// Group is the RADIO and DISH group, at most MaxGroupLength bytes.

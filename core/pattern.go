@@ -87,6 +87,10 @@ func newPattern(s *Socket) (pattern, error) {
 		return &scatter{s: s}, nil
 	case GATHER:
 		return &gather{s: s}, nil
+	case PEER:
+		return newServer(s), nil // peer.go
+	case CHANNEL:
+		return &channel{pair: pair{s: s}}, nil
 	}
 	return nil, ErrInvalid
 }

@@ -235,7 +235,7 @@ func (s *Socket) SendNoCopyContext(ctx context.Context, frames ...[]byte) error 
 }
 
 // SendMsg sends m's frames, copied as Send copies them, to where m says: a
-// SERVER to the CLIENT connection m.RoutingID names (ErrHostUnreachable
+// SERVER (or PEER) to the connection m.RoutingID names (ErrHostUnreachable
 // when none has it), a RADIO to m.Group. Other types take neither, and
 // ErrInvalid says so rather than drop what the caller meant.
 func (s *Socket) SendMsg(m Msg) error { return s.SendMsgContext(context.Background(), m) }
@@ -253,8 +253,8 @@ func (s *Socket) sendAddressed(ctx context.Context, m Msg, nonblock bool) error 
 	if len(m.Frames) == 0 {
 		return fmt.Errorf("%w: a message has at least one frame", ErrInvalid)
 	}
-	if m.RoutingID != 0 && s.typ != SERVER {
-		return fmt.Errorf("%w: a routing id is for SERVER sockets, not %s", ErrInvalid, s.typ)
+	if m.RoutingID != 0 && s.typ != SERVER && s.typ != PEER {
+		return fmt.Errorf("%w: a routing id is for SERVER and PEER sockets, not %s", ErrInvalid, s.typ)
 	}
 	if m.Group != "" && s.typ != RADIO {
 		return fmt.Errorf("%w: a group is for RADIO sockets, not %s", ErrInvalid, s.typ)

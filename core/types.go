@@ -34,16 +34,27 @@ const (
 	SCATTER Type = 17
 )
 
+// libzmq 4.3's draft PEER and CHANNEL. A PEER talks to PEERs only, naming
+// every connection, the ones it accepts and the ones it makes, by a
+// routing id as SERVER does (ConnectPeer returns the id of the one it
+// makes); a CHANNEL is a PAIR for single-part messages.
+const (
+	PEER    Type = 19
+	CHANNEL Type = 20
+)
+
+// typeNames is indexed by Type; a number left empty is no type.
 var typeNames = [...]string{"PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM",
-	"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER"}
+	"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER",
+	PEER: "PEER", CHANNEL: "CHANNEL"}
 
 // singlePart reports whether t is one of the draft types, which send and
 // receive single-part messages only (libzmq's thread-safe sockets).
-func (t Type) singlePart() bool { return t >= SERVER && t <= SCATTER }
+func (t Type) singlePart() bool { return t >= SERVER && t <= SCATTER || t == PEER || t == CHANNEL }
 
 // String is the type's name as ZMTP's Socket-Type property spells it.
 func (t Type) String() string {
-	if t >= 0 && int(t) < len(typeNames) {
+	if t >= 0 && int(t) < len(typeNames) && typeNames[t] != "" {
 		return typeNames[t]
 	}
 	return fmt.Sprintf("Type(%d)", int(t))
@@ -53,7 +64,7 @@ func (t Type) String() string {
 // command-line tool write it; case does not matter.
 func ParseType(name string) (Type, error) {
 	for i, n := range typeNames {
-		if equalFoldASCII(n, name) {
+		if n != "" && equalFoldASCII(n, name) {
 			return Type(i), nil
 		}
 	}

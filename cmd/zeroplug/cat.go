@@ -21,25 +21,27 @@ input as one message (when TYPE can send) and prints each message it receives on
 (when TYPE can receive). A '|' in an input line separates the frames of a multipart message
 ("a|b|" is three frames: "a", "b" and an empty one); received frames are printed joined by
 '|'. Frames are printed as they are, without escaping, unless --format says otherwise.
-The draft types (SERVER CLIENT RADIO DISH SCATTER GATHER) send single-part messages:
-each line is one message, '|' and all, except for RADIO and DISH (below).
+The draft types (SERVER CLIENT RADIO DISH SCATTER GATHER PEER CHANNEL) send single-part
+messages: each line is one message, '|' and all, except for RADIO, DISH and PEER (below).
 
 Flags:
   -t TYPE      the socket type: PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB
-               STREAM, or a draft type: SERVER CLIENT RADIO DISH SCATTER GATHER (case
-               does not matter). Required.
+               STREAM, or a draft type: SERVER CLIENT RADIO DISH SCATTER GATHER PEER
+               CHANNEL (case does not matter). Required.
   -b ENDPOINT  bind to ENDPOINT; repeat for several. A wildcard port (tcp://127.0.0.1:*)
                is resolved and the endpoint printed on standard error.
   -c ENDPOINT  connect to ENDPOINT; repeat for several. Connections are made, and remade,
-               in the background. At least one -b or -c is required.
+               in the background. At least one -b or -c is required. A PEER prints
+               the routing id of each connection it makes on standard error.
   -s PREFIX    SUB, XSUB: subscribe to messages whose first frame starts with PREFIX;
                repeat for several. A SUB without -s subscribes to everything.
   -j GROUP...  DISH: join each GROUP (at most 255 bytes): -j a b, or -j a -j b. Required
                for a DISH, which receives nothing else.
   -n N         exit after printing N messages (types that receive).
-  --echo       REP, ROUTER, DEALER, PAIR, SERVER: send every message received back (a
-               ROUTER or SERVER to the peer it came from), printing it too, until
-               interrupted or -n N messages; standard input is not read.
+  --echo       REP, ROUTER, DEALER, PAIR, SERVER, PEER, CHANNEL: send every message
+               received back (a ROUTER, SERVER or PEER to the peer it came from),
+               printing it too, until interrupted or -n N messages; standard input is
+               not read.
   --format F   how frames are printed and input frames read, each frame on its own
                (still separated by '|'): text (the default: the bytes as they are, not
                binary-safe), hex (two hex digits a byte) or z85 (Z85, RFC 32: frames of a
@@ -79,6 +81,13 @@ What each type does:
   RADIO           send each line GROUP|BODY as BODY to GROUP, split at the first '|'
                   (the body may hold more); a line without '|' is an error.
   DISH            print each message of the groups joined (-j) as GROUP|BODY.
+  PEER            print each message as ROUTINGID|BODY, the routing id (in decimal,
+                  whatever --format) naming the connection it came on; send each line
+                  ROUTINGID|BODY as BODY to that connection, split at the first '|'. With
+                  one -c and no -b, each line is a BODY, sent whole to that connection
+                  (its routing id is printed on standard error). Both at once, as PAIR.
+  CHANNEL         send each line as one message and print what arrives, both at once
+                  (as PAIR: one peer only).
 
 SIGINT or SIGTERM closes the socket at once (queued messages are dropped) and exits with
 status 0. Errors exit with status 1, usage errors with status 2.
@@ -95,6 +104,8 @@ Examples:
   echo hello | zeroplug cat -t CLIENT -c tcp://127.0.0.1:5560 -n 1
   zeroplug cat -t DISH -b tcp://127.0.0.1:5561 -j weather -j news
   printf 'weather|rain\nsport|goal\n' | zeroplug cat -t RADIO -c tcp://127.0.0.1:5561
+  zeroplug cat -t PEER -b tcp://127.0.0.1:5563 --echo
+  echo hello | zeroplug cat -t PEER -c tcp://127.0.0.1:5563 -n 1   # prints ROUTINGID|hello
   zeroplug keygen   # public=K1 secret=S1, for the server; a second pair for a client: public=K2 secret=S2
   zeroplug cat -t PULL -b tcp://*:5557 --curve-server --curve-secretkey 'S1' --allow-curve 'K2'
   echo secret | zeroplug cat -t PUSH -c tcp://127.0.0.1:5557 --curve-serverkey 'K1' --curve-secretkey 'S2'
@@ -120,11 +131,12 @@ type catConfig struct {
 var (
 	canSend = map[core.Type]bool{core.PAIR: true, core.PUB: true, core.REQ: true, core.REP: true,
 		core.DEALER: true, core.ROUTER: true, core.PUSH: true, core.XPUB: true, core.XSUB: true, core.STREAM: true,
-		core.CLIENT: true, core.RADIO: true, core.SCATTER: true}
+		core.CLIENT: true, core.RADIO: true, core.SCATTER: true, core.PEER: true, core.CHANNEL: true}
 	canRecv = map[core.Type]bool{core.PAIR: true, core.SUB: true, core.REQ: true, core.REP: true,
 		core.DEALER: true, core.ROUTER: true, core.PULL: true, core.XPUB: true, core.XSUB: true, core.STREAM: true,
-		core.SERVER: true, core.CLIENT: true, core.DISH: true, core.GATHER: true}
-	canEcho = map[core.Type]bool{core.REP: true, core.ROUTER: true, core.DEALER: true, core.PAIR: true, core.SERVER: true}
+		core.SERVER: true, core.CLIENT: true, core.DISH: true, core.GATHER: true, core.PEER: true, core.CHANNEL: true}
+	canEcho = map[core.Type]bool{core.REP: true, core.ROUTER: true, core.DEALER: true, core.PAIR: true, core.SERVER: true,
+		core.PEER: true, core.CHANNEL: true}
 )
 
 // parseCat reads cat's command line; a non-zero status means it has been reported.
@@ -165,7 +177,7 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 		return bad("-t TYPE is required")
 	}
 	if c.typ, err = core.ParseType(*typeName); err != nil {
-		return bad("-t %s: not a socket type (PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB STREAM SERVER CLIENT RADIO DISH SCATTER GATHER)", *typeName)
+		return bad("-t %s: not a socket type (PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB STREAM SERVER CLIENT RADIO DISH SCATTER GATHER PEER CHANNEL)", *typeName)
 	}
 	if c.typ == core.DISH && len(c.joins) > 0 {
 		// -j GROUP...: the arguments after a -j are groups too.
@@ -185,7 +197,7 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	case c.typ == core.DISH && len(c.joins) == 0:
 		return bad("a DISH needs at least one -j GROUP to receive anything")
 	case c.echo && !canEcho[c.typ]:
-		return bad("--echo is for REP, ROUTER, DEALER, PAIR and SERVER sockets, not %s", c.typ)
+		return bad("--echo is for REP, ROUTER, DEALER, PAIR, SERVER, PEER and CHANNEL sockets, not %s", c.typ)
 	case *n == 0 || *n < -1:
 		return bad("-n %d: want a count of at least 1", *n)
 	case *n > 0 && !canRecv[c.typ]:
@@ -231,7 +243,15 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			return exitError
 		}
 	}
-	if err := attach(s, c.binds, c.connects, "cat", stderr); err != nil {
+	parse := lineParser(c.typ, c.format)
+	if c.typ == core.PEER {
+		var only uint32
+		only, err = attachPeer(s, c.binds, c.connects, stderr)
+		parse = peerLineParser(c.format, only)
+	} else {
+		err = attach(s, c.binds, c.connects, "cat", stderr)
+	}
+	if err != nil {
 		s.SetOption(core.Linger(0))
 		s.Close()
 		fmt.Fprintf(stderr, "zeroplug cat: %v\n", err)
@@ -242,7 +262,7 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	stop := make(chan struct{})
 	defer close(stop)
 	if !c.echo && canSend[c.typ] {
-		r.lines, r.ended = readLines(stdin, lineParser(c.typ, c.format), stop)
+		r.lines, r.ended = readLines(stdin, parse, stop)
 	}
 	err = r.run(ctx)
 	return r.finish(ctx, err, stderr)
@@ -372,7 +392,7 @@ func (r *catRun) recv(ctx context.Context) (core.Msg, error) {
 		}
 		return m, fmt.Errorf("receive: %w", err)
 	}
-	line, err := appendFrames(nil, printedFrames(r.c.typ, m), r.c.format)
+	line, err := appendFrames(printedPrefix(r.c.typ, m), printedFrames(r.c.typ, m), r.c.format)
 	if err != nil {
 		return m, fmt.Errorf("printing a message received: %w", err)
 	}
@@ -385,12 +405,15 @@ func (r *catRun) recv(ctx context.Context) (core.Msg, error) {
 }
 
 // sendFrames sends one message: a line's frames, which for a RADIO are its group and
-// body.
+// body, for a PEER its routing id and body.
 func (r *catRun) sendFrames(ctx context.Context, frames [][]byte) error {
 	var err error
-	if r.c.typ == core.RADIO {
+	switch r.c.typ {
+	case core.RADIO:
 		err = r.s.SendMsgContext(ctx, core.Msg{Group: string(frames[0]), Frames: frames[1:]})
-	} else {
+	case core.PEER:
+		err = r.s.SendMsgContext(ctx, peerMsg(frames))
+	default:
 		err = r.s.SendContext(ctx, frames...)
 	}
 	if err != nil {
@@ -472,14 +495,15 @@ func (r *catRun) reply(ctx context.Context) error {
 	return nil
 }
 
-// echo sends every message back (--echo), a SERVER's to the routing id it came from.
+// echo sends every message back (--echo), a SERVER's or PEER's to the routing id it
+// came from.
 func (r *catRun) echo(ctx context.Context) error {
 	for !r.done() {
 		m, err := r.recv(ctx)
 		if err != nil {
 			return err
 		}
-		if r.c.typ == core.SERVER {
+		if r.c.typ == core.SERVER || r.c.typ == core.PEER {
 			err = r.s.SendMsgContext(ctx, m)
 			if err != nil && ctx.Err() != nil {
 				return errInterrupted

@@ -12,13 +12,13 @@ import (
 // printed message are GROUP|BODY.
 
 // singlePart lists the draft types that send whole lines.
-var singlePart = map[core.Type]bool{core.CLIENT: true, core.SCATTER: true}
+var singlePart = map[core.Type]bool{core.CLIENT: true, core.SCATTER: true, core.CHANNEL: true}
 
 // errNoGroup is a RADIO's input line without the '|' after its group.
 var errNoGroup = errors.New("want GROUP|BODY: no '|' after the group")
 
 // lineParser returns how cat makes an input line into frames for type t: split at every
-// '|' (the classic types' multipart messages), as one frame (CLIENT, SCATTER), or
+// '|' (the classic types' multipart messages), as one frame (CLIENT, SCATTER, CHANNEL), or
 // split at the first '|' into group and body (RADIO). Each frame is read in format.
 func lineParser(t core.Type, format frameFormat) func([]byte) ([][]byte, error) {
 	switch {

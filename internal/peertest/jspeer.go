@@ -38,7 +38,8 @@ type JSPeer struct {
 }
 
 // StartJSPeer starts a zeromq.js socket of type socketType (PUSH, PULL, ..., SERVER,
-// CLIENT, RADIO, DISH, GATHER, SCATTER, DGRAM) with jspeer.js's flags: "-o", "name=value"
+// CLIENT, RADIO, DISH, GATHER, SCATTER, DGRAM, and PEER, which only receives, and
+// CHANNEL) with jspeer.js's flags: "-o", "name=value"
 // sets an option by its zeromq.js name, "-b", endpoint binds, "-c", endpoint connects,
 // "-j", group joins a DISH to a group. It returns once every endpoint is bound or
 // connected, and fails the test when the peer cannot start or reports no readiness.

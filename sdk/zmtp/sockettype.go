@@ -21,6 +21,8 @@ var compatible = map[string][]string{
 	"DISH":    {"RADIO"},
 	"GATHER":  {"SCATTER"},
 	"SCATTER": {"GATHER"},
+	"PEER":    {"PEER"},
+	"CHANNEL": {"CHANNEL"},
 }
 
 // Compatible reports whether a socket of type local may talk to one of type

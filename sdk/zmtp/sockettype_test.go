@@ -75,8 +75,9 @@ func TestCompatibleDraftTypes(t *testing.T) {
 		"SERVER": "CLIENT", "CLIENT": "SERVER",
 		"RADIO": "DISH", "DISH": "RADIO",
 		"GATHER": "SCATTER", "SCATTER": "GATHER",
+		"PEER": "PEER", "CHANNEL": "CHANNEL",
 	}
-	all := append([]string{"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER"}, socketTypes...)
+	all := append([]string{"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER", "PEER", "CHANNEL"}, socketTypes...)
 	for local, want := range partner {
 		for _, peer := range all {
 			if got := Compatible(local, peer); got != (peer == want) {

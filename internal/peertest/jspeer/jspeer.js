@@ -8,7 +8,10 @@
 //	node jspeer.js TYPE [-o NAME=VALUE]... (-b ENDPOINT | -c ENDPOINT)... [-j GROUP]...
 //
 // TYPE is a libzmq socket type: PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB and the
-// draft SERVER CLIENT RADIO DISH GATHER SCATTER DGRAM. -o sets a zeromq.js option by its
+// draft SERVER CLIENT RADIO DISH GATHER SCATTER DGRAM PEER CHANNEL (zeromq.js has no class
+// for the last two: libzmqType opens them by libzmq's number, and since zeromq.js reads and
+// sets routing ids for SERVER only, a PEER here receives, without the id, and cannot send:
+// libzmq's PEER needs an id on every message). -o sets a zeromq.js option by its
 // zeromq.js name (linger, routingId, sendHighWaterMark, ...) before any bind or connect; VALUE
 // is a number when it reads as one, true or false, else a string. -b binds and -c connects, in
 // the order given (tcp, ipc, udp, inproc: whatever the socket type allows). -j joins a DISH to
@@ -51,6 +54,15 @@ process.emitWarning = (warning, ...rest) => {
 const zmq = require("zeromq");
 const draft = require("zeromq/draft");
 
+// libzmqType is a "class" for a libzmq socket type that zeromq.js has none for: its
+// generic Socket made with libzmq's number, with Pair's prototype, which carries the
+// options (receiveTimeout, linger, ...) that the generic Socket lacks.
+function libzmqType(number) {
+  return function (options) {
+    return Reflect.construct(zmq.Socket, [number, options], zmq.Pair);
+  };
+}
+
 const classes = {
   PAIR: zmq.Pair,
   PUB: zmq.Publisher,
@@ -70,6 +82,8 @@ const classes = {
   GATHER: draft.Gather,
   SCATTER: draft.Scatter,
   DGRAM: draft.Datagram,
+  PEER: libzmqType(19), // ZMQ_PEER
+  CHANNEL: libzmqType(20), // ZMQ_CHANNEL
 };
 
 function usage(why) {
