@@ -116,8 +116,8 @@ func (c *ccState) sendProbe(s *Sender, now time.Time) int {
 	}
 	s.stats.Probes++
 	return s.sendCmd(&wire.Cmd{
-		Flavor:     wire.CmdCC,
-		CCSequence: c.sequence,
+		Flavor:      wire.CmdCC,
+		CCSequence:  c.sequence,
 		SendTimeSec: sec, SendTimeUsec: usec,
 		Extensions: wire.AppendCCRate(nil, wire.QuantizeRate(c.rate)),
 		Content:    content,
