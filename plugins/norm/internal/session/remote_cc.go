@@ -258,4 +258,3 @@ func (c *rxCC) advance(rm *remote, now time.Time) time.Time {
 	rm.r.stats.AcksSent++
 	return time.Time{}
 }
-

@@ -353,10 +353,15 @@ func (s *Sender) sendNext(now time.Time) int {
 	case len(s.repair.queue) > 0:
 		return s.repair.sendRepair(s)
 	case len(s.autoParity) > 0:
-		ref := s.autoParity[0]
-		s.autoParity = s.autoParity[1:]
-		s.stats.AutoParitySent++
-		return s.sendSegment(ref, 0)
+		for len(s.autoParity) > 0 {
+			ref := s.autoParity[0]
+			s.autoParity = s.autoParity[1:]
+			if n := s.sendSegment(ref, 0); n > 0 {
+				s.stats.AutoParitySent++
+				return n
+			}
+		}
+		return s.sendNext(now)
 	case s.sent < s.written:
 		ref := segRef{block: uint32(s.sent / s.k()), symbol: uint16(s.sent % s.k())}
 		s.sent++

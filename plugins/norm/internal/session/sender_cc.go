@@ -27,6 +27,10 @@ const (
 // ccMaxNodes is how many receivers a probe names: the CLR and PLRs.
 const ccMaxNodes = 5
 
+// ccSilentProbes is how many probes the CLR may leave unanswered before
+// the sender takes it for gone and slows down.
+const ccSilentProbes = 4
+
 // ccNode is the sender's view of one receiver's feedback.
 type ccNode struct {
 	id        wire.NodeID
@@ -50,7 +54,10 @@ type ccState struct {
 	next     time.Time     // next probe
 	probeDue bool
 	nodes    []ccNode // sorted by rate: nodes[0] is the CLR
-	segment  float64
+	// sentAt holds the send times of the last probes, sentAt[0] the
+	// latest: a CLR silent since the oldest has stopped answering.
+	sentAt  [ccSilentProbes]time.Time
+	segment float64
 }
 
 func (c *ccState) init(s *Sender, now time.Time) {
@@ -139,12 +146,14 @@ func (c *ccState) updateGRTT() {
 // with no word from the CLR for a few probes, it halves each probe down to
 // the minimum, as libnorm does when feedback stops.
 func (c *ccState) adjustRate(now time.Time) {
-	silent := len(c.nodes) == 0 || now.Sub(c.nodes[0].heard) > 3*c.interval+c.grtt
-	if silent {
+	oldest := c.sentAt[ccSilentProbes-1]
+	copy(c.sentAt[1:], c.sentAt[:ccSilentProbes-1])
+	c.sentAt[0] = now
+	if len(c.nodes) == 0 || c.nodes[0].heard.Before(oldest) {
 		c.rate = max(c.rate/2, c.minRate)
-		// A receiver not heard from for long is gone: forget it, so that
-		// the next report elects a new CLR.
-		c.nodes = slices.DeleteFunc(c.nodes, func(n ccNode) bool { return now.Sub(n.heard) > 10*c.interval+c.grtt })
+		// A receiver silent that long is gone: forget it, so that the next
+		// report elects a new CLR.
+		c.nodes = slices.DeleteFunc(c.nodes, func(n ccNode) bool { return n.heard.Before(oldest) })
 		return
 	}
 	target := c.nodes[0].rate
