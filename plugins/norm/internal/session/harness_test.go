@@ -58,11 +58,12 @@ type harness struct {
 	net *simNet
 	// got[receiver][tag] lists the indexes delivered, in order.
 	got     map[*simNode]map[byte][]int
+	bytes   map[*simNode]int // message bytes delivered
 	corrupt int
 }
 
 func newHarness(t testing.TB, seed uint64) *harness {
-	return &harness{t: t, net: newSimNet(seed), got: make(map[*simNode]map[byte][]int)}
+	return &harness{t: t, net: newSimNet(seed), got: make(map[*simNode]map[byte][]int), bytes: make(map[*simNode]int)}
 }
 
 func seeded(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed+1)) }
@@ -82,7 +83,7 @@ func (h *harness) addSender(cfg Config, tag byte, count int) (*simNode, *int) {
 	written := new(int)
 	n.before = func(now time.Time) {
 		for *written < count {
-			err := s.WriteMessage(testMessage(tag, *written))
+			err := s.WriteMessage(testMessage(tag, *written), now)
 			if errors.Is(err, ErrBufferFull) {
 				return
 			}
@@ -112,6 +113,9 @@ func (h *harness) addReceiver(id wire.NodeID, cfg Config) *simNode {
 			return
 		}
 		got[tag] = append(got[tag], i)
+		for _, f := range frames {
+			h.bytes[n] += len(f)
+		}
 	})
 	if err != nil {
 		h.t.Fatal(err)

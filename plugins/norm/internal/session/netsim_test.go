@@ -41,6 +41,7 @@ type simNode struct {
 	offline    bool // hears and sends nothing
 	bottleneck bool
 	deadline   time.Time
+	sentBytes  int
 	// before runs ahead of each Advance: a writer feeding a sender.
 	before func(now time.Time)
 }
@@ -87,6 +88,7 @@ func (s *simNet) transmit(from *simNode, pkt []byte) {
 	if from.offline {
 		return
 	}
+	from.sentBytes += len(pkt)
 	depart := s.now
 	if from.bottleneck && s.linkRate > 0 {
 		start := s.linkFree

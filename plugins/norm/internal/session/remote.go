@@ -328,11 +328,14 @@ func (rm *remote) abandon(to uint64) {
 		}
 		if seg == nil {
 			if !gap {
+				// Each run of missing segments breaks the stream: the
+				// decoder rejoins at the next message start after it.
 				gap = true
 				rm.stream.Reset()
 				rm.r.stats.Gaps++
 			}
 		} else {
+			gap = false
 			p, _ := wire.ParseStreamPayload(seg[:blk.lens[rm.next%k]])
 			rm.write(p)
 		}

@@ -49,6 +49,9 @@ type txBlock struct {
 	// segments are written (fec.Code.AddSource); it is complete, and may be
 	// sent, once the block is full.
 	parity [][]byte
+	// lastSent is when a segment of the block last went out: flow control
+	// keeps the block for receivers to ask for a while after.
+	lastSent time.Time
 }
 
 // Sender is the sending half of a NORM session for one stream object, as
@@ -84,6 +87,7 @@ type Sender struct {
 	cc     ccState
 
 	nextSend time.Time // when pacing lets the next packet go
+	now      time.Time // the time of the Advance in progress
 
 	stats SenderStats
 }
@@ -152,7 +156,7 @@ func (s *Sender) k() uint64 { return uint64(s.cfg.BlockSize) }
 // and a receiver can join at any message. The message goes in whole or
 // not at all: ErrBufferFull if the buffer has no room for it now. frames
 // may be reused when it returns.
-func (s *Sender) WriteMessage(frames [][]byte) error {
+func (s *Sender) WriteMessage(frames [][]byte, now time.Time) error {
 	if len(frames) == 0 {
 		return errNoFrames
 	}
@@ -170,7 +174,7 @@ func (s *Sender) WriteMessage(frames [][]byte) error {
 	if need > uint64(s.maxBlocks-1)*s.k() {
 		return fmt.Errorf("%w: %d segments", ErrMessageTooLarge, need)
 	}
-	if !s.makeRoom(need) {
+	if !s.makeRoom(need, now) {
 		return ErrBufferFull
 	}
 	for i, f := range frames {
@@ -191,10 +195,18 @@ func (s *Sender) WriteMessage(frames [][]byte) error {
 	return nil
 }
 
+// flowControlFactor scales how long a sent block stays buffered for
+// repair requests before new data may take its place: libnorm's sender
+// flow control (NormSetFlowControl, default factor 2), over the time a
+// receiver needs to ask, (K+1) GRTT.
+const flowControlFactor = 2
+
 // makeRoom releases the oldest blocks until need more segments fit in the
-// buffer. A block still waiting to be sent is never released; one with
-// repairs pending only with Push (NORM_PUSH), as libnorm.
-func (s *Sender) makeRoom(need uint64) bool {
+// buffer. A block still waiting to be sent is never released; nor, unless
+// Push (NORM_PUSH), one with repairs pending or sent too recently for the
+// receivers to have asked for repairs, as libnorm.
+func (s *Sender) makeRoom(need uint64, now time.Time) bool {
+	hold := time.Duration(flowControlFactor*(DefaultBackoff+1)) * s.cc.grtt
 	capacity := uint64(s.maxBlocks) * s.k()
 	for s.written+need-uint64(s.first)*s.k() > capacity {
 		if len(s.blocks) == 0 {
@@ -204,7 +216,7 @@ func (s *Sender) makeRoom(need uint64) bool {
 		if s.sent < end || s.written < end {
 			return false
 		}
-		if s.repair.holds(s.first) {
+		if s.repair.holds(s.first) || now.Sub(s.blocks[0].lastSent) < hold {
 			if !s.cfg.Push {
 				return false
 			}
@@ -309,6 +321,7 @@ func (s *Sender) countMalformed(pkt []byte) {
 // allows at now. It returns when it next needs to be called (sooner is
 // harmless; so are extra calls after WriteMessage and HandlePacket).
 func (s *Sender) Advance(now time.Time) time.Time {
+	s.now = now
 	s.repair.advance(s, now)
 	s.cc.advance(s, now)
 	s.flush.advance(s, now)
@@ -412,6 +425,7 @@ func (s *Sender) sendSegment(ref segRef, flags uint8) int {
 		}
 		payload = b.parity[j]
 	}
+	b.lastSent = s.now
 	d := wire.Data{
 		ObjectHeader: wire.ObjectHeader{
 			SenderHeader: s.senderHeader(),
