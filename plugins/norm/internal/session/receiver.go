@@ -32,19 +32,19 @@ type Receiver struct {
 
 // ReceiverStats counts what a Receiver did, over every sender.
 type ReceiverStats struct {
-	Messages      int // delivered
-	Segments      int // source segments received
-	ParityHeard   int // parity segments received
-	FECRecovered  int // source segments rebuilt from parity
-	Duplicates    int // segments received twice or too late
-	NacksSent     int
-	NacksHeld     int // NACKs not sent: others asked, or the sender was repairing
-	AcksSent      int // ACK(CC)
-	Gaps          int // times a loss could not be repaired and the stream was rejoined
-	StreamErrors  int // malformed framing inside a stream
-	Malformed     int // packets that did not parse or did not fit the sender's stream
-	SendersEvict  int // senders dropped to keep within MaxSenders
-	SenderRestart int // senders heard with a new instance ID
+	Messages       int // delivered
+	Segments       int // source segments received
+	ParityHeard    int // parity segments received
+	FECRecovered   int // source segments rebuilt from parity
+	Duplicates     int // segments received twice or too late
+	NacksSent      int
+	NacksHeld      int // NACKs not sent: others asked, or the sender was repairing
+	AcksSent       int // ACK(CC)
+	Gaps           int // times a loss could not be repaired and the stream was rejoined
+	StreamErrors   int // malformed framing inside a stream
+	Malformed      int // packets that did not parse or did not fit the sender's stream
+	SendersEvicted int // senders dropped to keep within MaxSenders
+	SenderRestarts int // senders heard with a new instance ID
 }
 
 // NewReceiver returns a receiver with node ID cfg.NodeID. send gets each
@@ -137,7 +137,7 @@ func (r *Receiver) remoteFor(id wire.NodeID, instance uint16, now time.Time) *re
 		return rm
 	}
 	if rm != nil {
-		r.stats.SenderRestart++
+		r.stats.SenderRestarts++
 		rm.release()
 	} else if len(r.remotes) >= r.maxSenders() {
 		var oldest *remote
@@ -148,7 +148,7 @@ func (r *Receiver) remoteFor(id wire.NodeID, instance uint16, now time.Time) *re
 		}
 		oldest.release()
 		delete(r.remotes, oldest.id)
-		r.stats.SendersEvict++
+		r.stats.SendersEvicted++
 	}
 	rm = newRemote(r, id, instance, now)
 	r.remotes[id] = rm

@@ -380,5 +380,10 @@ func (rm *remote) cmd(c *wire.Cmd, now time.Time) {
 		rm.otherNack(c.Content)
 	case wire.CmdCC:
 		rm.cc.probe(rm, c, now)
+	case wire.CmdEOT:
+		// The sender is leaving (RFC 5740 section 4.2.3.2): what it did
+		// not repair it never will. Forget it; a new instance starts over.
+		rm.release()
+		delete(rm.r.remotes, rm.id)
 	}
 }

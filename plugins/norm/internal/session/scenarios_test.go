@@ -143,8 +143,8 @@ func TestSenderRestart(t *testing.T) {
 	}
 	h.checkExactlyOnce(r, 'r', count)
 	h.checkExactlyOnce(r, 's', count)
-	if st := r.receiver.Stats(); st.SenderRestart != 1 {
-		t.Errorf("%d restarts seen", st.SenderRestart)
+	if st := r.receiver.Stats(); st.SenderRestarts != 1 {
+		t.Errorf("%d restarts seen", st.SenderRestarts)
 	}
 }
 
