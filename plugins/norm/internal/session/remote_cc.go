@@ -141,13 +141,14 @@ func (c *rxCC) packet(rm *remote, seq uint16, size int, now time.Time) {
 }
 
 // rate is the rate this receiver reports: in slow start (no loss yet)
-// twice what it receives, as libnorm; after, the TCP-friendly rate of its
-// loss event rate and RTT.
+// twice what it receives, or two segments a second before it has measured
+// that, as libnorm (NormSenderNode::OnRepairTimeout); after, the
+// TCP-friendly rate of its loss event rate and RTT.
 func (c *rxCC) rate(rm *remote) float64 {
 	p := c.loss.rate()
 	if p == 0 {
 		if c.recvRate == 0 {
-			return 2 * c.senderBps
+			return 2 * float64(rm.fti.SegmentSize)
 		}
 		return 2 * c.recvRate
 	}
