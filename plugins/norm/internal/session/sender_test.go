@@ -162,3 +162,72 @@ func TestWriteMessageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSquelchForReleasedData: a NACK for data the buffer no longer holds
+// gets a CMD(SQUELCH) naming where the buffer now starts, and a receiver
+// that hears it skips there and rejoins at a whole message.
+func TestSquelchForReleasedData(t *testing.T) {
+	var sent [][]byte
+	s, err := NewSender(Config{NodeID: 1, FixedRate: true, Rate: 10e6, BufferSize: 4 * 16 * 1400}, epoch,
+		func(pkt []byte) { sent = append(sent, append([]byte(nil), pkt...)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReceiver(Config{NodeID: 2}, func([]byte) {}, func(wire.NodeID, [][]byte) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := epoch
+	for i := 0; i < 200; i++ {
+		for {
+			err := s.WriteMessage(testMessage('s', i), now)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, ErrBufferFull) {
+				t.Fatal(err)
+			}
+			now = now.Add(100 * time.Millisecond)
+			s.Advance(now)
+		}
+		s.Advance(now)
+	}
+	if s.first == 0 {
+		t.Fatal("no block released")
+	}
+	// The receiver heard block 0 only: it is far behind.
+	for _, pkt := range sent {
+		var d wire.Data
+		if d.Parse(pkt, 8) == nil && d.PayloadID.Block == 0 {
+			r.HandlePacket(pkt, now)
+		}
+	}
+	items, _ := wire.AppendRepairRequest(nil, wire.FormItems, wire.RepairSegment,
+		[]wire.RepairItem{{FECID: wire.FECRS8, PayloadID: wire.PayloadID{Block: 1, Symbol: 0}}}, 8)
+	nack, _ := (&wire.Nack{Header: wire.Header{SourceID: 2}, ServerID: 1, InstanceID: s.InstanceID(), Requests: items}).Append(nil)
+	sent = sent[:0]
+	s.HandlePacket(nack, now)
+	s.Advance(now.Add(time.Second))
+	var squelch *wire.Cmd
+	for _, pkt := range sent {
+		var c wire.Cmd
+		if c.Parse(pkt, 8) == nil && c.Flavor == wire.CmdSquelch {
+			squelch = &c
+			r.HandlePacket(pkt, now)
+			break
+		}
+	}
+	if squelch == nil {
+		t.Fatal("no SQUELCH sent")
+	}
+	if squelch.PayloadID.Block != s.first {
+		t.Errorf("SQUELCH names block %d, the buffer starts at %d", squelch.PayloadID.Block, s.first)
+	}
+	rm := r.remotes[1]
+	if rm == nil || rm.next != uint64(s.first)*16 {
+		t.Errorf("receiver did not skip to block %d", s.first)
+	}
+	if st := s.Stats(); st.Squelches != 1 || st.DataRepairs != 0 {
+		t.Errorf("sender %+v", st)
+	}
+}
