@@ -54,6 +54,8 @@ type Config struct {
 	// SegmentSize, BlockSize, NumParity and NumAutoParity shape the
 	// sender's stream (NORM_SEGMENT_SIZE, NORM_BLOCK_SIZE, NORM_NUM_PARITY,
 	// NORM_NUM_AUTOPARITY); receivers take them from each sender's EXT_FTI.
+	// A negative NumParity means none (receivers then always ask for the
+	// lost segments themselves).
 	SegmentSize, BlockSize, NumParity, NumAutoParity int
 	// FixedRate turns congestion control off and sends at Rate bytes per
 	// second; libzmq always runs NORM-CC and ignores ZMQ_RATE.
@@ -86,8 +88,11 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.BufferSize, DefaultBufferSize)
 	def(&c.SegmentSize, DefaultSegmentSize)
 	def(&c.BlockSize, DefaultBlockSize)
-	if c.NumParity == 0 && c.NumAutoParity == 0 {
-		c.NumParity = DefaultNumParity
+	switch {
+	case c.NumParity < 0:
+		c.NumParity = 0
+	case c.NumParity == 0:
+		c.NumParity = max(DefaultNumParity, c.NumAutoParity)
 	}
 	switch {
 	case c.SegmentSize < 64 || c.SegmentSize > maxSegmentSize:

@@ -185,3 +185,20 @@ func (h *harness) lastIs(r *simNode, tag byte, i int) bool {
 	got := h.got[r][tag]
 	return len(got) > 0 && got[len(got)-1] == i
 }
+
+// TestNoParity: a sender that advertises no parity (what the research
+// prototype did to skip FEC) is repaired with explicit segments only.
+func TestNoParity(t *testing.T) {
+	const count = 150
+	h := newHarness(t, 13)
+	h.net.loss = 0.10
+	sender, _ := h.addSender(Config{NodeID: 1, FixedRate: true, Rate: 300_000, NumParity: -1}, 'o', count)
+	r := h.addReceiver(2, Config{})
+	if !h.net.run(10*time.Minute, func() bool { return h.complete('o', count, r) }) {
+		t.Fatal("not complete")
+	}
+	h.checkExactlyOnce(r, 'o', count)
+	if st := sender.sender.Stats(); st.ParityRepairs != 0 || st.DataRepairs == 0 {
+		t.Errorf("repairs %+v, want explicit ones only", st)
+	}
+}

@@ -153,9 +153,12 @@ func TestWriteMessageErrors(t *testing.T) {
 	if err := s.WriteMessage(nil, epoch); err == nil {
 		t.Error("empty message accepted")
 	}
+	if none, err := NewSender(Config{NumParity: -1}, epoch, func([]byte) {}); err != nil || none.cfg.NumParity != 0 {
+		t.Errorf("NumParity -1: %v", err)
+	}
 	for _, cfg := range []Config{
 		{SegmentSize: 10}, {BlockSize: 200, NumParity: 100}, {NumParity: 2, NumAutoParity: 3},
-		{BufferSize: 1000}, {Rate: -1},
+		{BufferSize: 1000}, {Rate: -1}, {NumParity: -1, NumAutoParity: 1},
 	} {
 		if _, err := NewSender(cfg, epoch, func([]byte) {}); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: %v", cfg, err)
