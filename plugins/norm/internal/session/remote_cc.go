@@ -202,11 +202,12 @@ func (c *rxCC) probe(rm *remote, cmd *wire.Cmd, now time.Time) {
 	switch {
 	case c.listed != 0:
 		c.responseDue, c.responseAt = true, now
+	case c.responseDue:
+		// A back-off already runs: keep it (probes come faster than it
+		// ends); the answer will carry this latest probe.
 	case !c.haveRTT || c.rate(rm) < c.senderBps:
 		c.responseDue = true
 		c.responseAt = now.Add(backoffTime(rm.r.cfg.Rand, time.Duration(rm.backoff)*rm.grtt, rm.groupSize))
-	default:
-		c.responseDue = false
 	}
 }
 
