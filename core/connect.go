@@ -56,6 +56,12 @@ func (s *Socket) Bind(endpoint string) error {
 	if s.isClosed() {
 		return ErrClosed
 	}
+	if err := s.checkUDPUse(ep, true); err != nil {
+		return err
+	}
+	if ep.Scheme == "udp" {
+		return s.bindUDP(ep, endpoint)
+	}
 	if ep.Scheme == "inproc" {
 		return s.bindInproc(ep)
 	}
@@ -162,6 +168,12 @@ func (s *Socket) Connect(endpoint string) error {
 	}
 	if s.isClosed() {
 		return ErrClosed
+	}
+	if err := s.checkUDPUse(ep, false); err != nil {
+		return err
+	}
+	if ep.Scheme == "udp" {
+		return s.connectUDP(ep, endpoint)
 	}
 	if ep.Scheme == "inproc" {
 		return s.connectInproc(ep, endpoint)

@@ -87,6 +87,8 @@ func newPattern(s *Socket) (pattern, error) {
 		return &scatter{s: s}, nil
 	case GATHER:
 		return &gather{s: s}, nil
+	case DGRAM:
+		return &dgram{s: s}, nil
 	}
 	return nil, ErrInvalid
 }

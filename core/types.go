@@ -34,8 +34,12 @@ const (
 	SCATTER Type = 17
 )
 
+// DGRAM is libzmq 4.3's draft datagram socket, over udp:// only: each
+// message is two frames, the peer's "ip:port" and the datagram (dgram.go).
+const DGRAM Type = 18
+
 var typeNames = [...]string{"PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM",
-	"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER"}
+	"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER", "DGRAM"}
 
 // singlePart reports whether t is one of the draft types, which send and
 // receive single-part messages only (libzmq's thread-safe sockets).
