@@ -44,6 +44,9 @@ type session struct {
 	// routingID is CONNECT_ROUTING_ID as this Connect took it: the id
 	// a ROUTER or STREAM gives the peer instead of the one it announces.
 	routingID []byte
+
+	// udp is a udp:// Connect's endpoint, which runs instead of run (udp.go).
+	udp *udpEndpoint
 }
 
 // Bind listens on an endpoint: "tcp://*:5555", "tcp://127.0.0.1:*",

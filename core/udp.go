@@ -150,7 +150,7 @@ func (s *Socket) connectUDP(ep sdk.Endpoint, given string) error {
 		conn.Close()
 		return ErrClosed
 	}
-	ss := &session{s: s, ep: ep, endpoint: given, pipe: e.p}
+	ss := &session{s: s, ep: ep, endpoint: given, pipe: e.p, udp: e}
 	ss.ctx, ss.cancel = context.WithCancel(context.Background())
 	context.AfterFunc(ss.ctx, func() { e.Close() }) // Disconnect, or the end of Close
 	s.mu.Lock()
