@@ -180,23 +180,36 @@ func (e *udpEndpoint) readLoop(ownsPipe bool) {
 	}
 	buf := make([]byte, maxDatagram)
 	for {
-		n, from, err := e.conn.ReadFromUDPAddrPort(buf)
+		n, _, flags, from, err := e.conn.ReadMsgUDPAddrPort(buf, nil)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 				return
 			}
-			// An ICMP error reported on the socket (a DGRAM's earlier
-			// send to a closed port) is no reason to stop reading.
+			// An error reported on the socket (an ICMP error of an earlier
+			// send) is no reason to stop reading; the pause keeps one that
+			// persists from spinning.
 			s.log.Debug("udp read failed", "endpoint", e.endpoint, "error", err)
+			select {
+			case <-e.closed:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
 			continue
 		}
+		// A datagram longer than maxDatagram arrives cut short: libzmq
+		// hands on what fits, zeroplug drops it, since it is not the
+		// message that was sent.
 		m, ok := e.decode(buf[:n], from)
+		if truncated(flags) {
+			ok = false
+		}
 		if !ok {
 			e.malformed.Add(1)
 			s.log.Debug("malformed datagram dropped", "endpoint", e.endpoint, "from", from.String(), "bytes", n)
 			continue
 		}
 		if !e.p.deliver(m) {
+			s.log.Debug("datagram dropped: the receive queue is full (RCVHWM)", "endpoint", e.endpoint)
 			e.dropped.Add(1)
 		}
 	}

@@ -130,3 +130,7 @@ func (u udpAddress) join(conn *net.UDPConn) error {
 	}
 	return nil
 }
+
+// truncated reports whether a read's flags say the datagram was longer than
+// the buffer.
+func truncated(flags int) bool { return flags&unix.MSG_TRUNC != 0 }

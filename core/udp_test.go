@@ -156,7 +156,8 @@ func udpEndpointOf(s *Socket, endpoint string) *udpEndpoint {
 }
 
 // A datagram not in libzmq's format (empty, or a group length past its
-// end) is dropped and counted, and the DISH goes on receiving.
+// end), or longer than libzmq's 8 KiB, is dropped and counted, and the
+// DISH goes on receiving.
 func TestUDPMalformedDatagrams(t *testing.T) {
 	e := newEnv(t)
 	d := e.bound(DISH, "udp://127.0.0.1:*")
@@ -172,7 +173,8 @@ func TestUDPMalformedDatagrams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	malformed := [][]byte{{}, {5, 'g'}, {255}}
+	long := append([]byte("\x01g"), make([]byte, maxDatagram)...) // cut short on arrival
+	malformed := [][]byte{{}, {5, 'g'}, {255}, long}
 	for _, b := range malformed {
 		if _, err := c.Write(b); err != nil {
 			t.Fatal(err)
