@@ -212,3 +212,46 @@ func TestUDPUnbindDisconnect(t *testing.T) {
 	}
 	c.Close()
 }
+
+// Nothing a peer sends grows a DISH's memory past RCVHWM: datagrams that
+// find the receive queue full are dropped and counted.
+func TestUDPReceiveQueueBound(t *testing.T) {
+	e := newEnv(t)
+	d := e.bound(DISH, "udp://127.0.0.1:*", RecvHWM(2))
+	if err := d.Join("g"); err != nil {
+		t.Fatal(err)
+	}
+	r := e.connected(RADIO, []string{d.LastEndpoint()})
+	const sent = 20
+	for i := range sent {
+		sendToGroup(t, r, "g", string(rune('a'+i)))
+	}
+	u := udpEndpointOf(d, d.LastEndpoint())
+	eventually(t, func() bool { return u.dropped.Load() > 0 && queuedIn(d) == 2 }, "datagrams past RCVHWM dropped")
+	if got := queuedIn(d); got != 2 {
+		t.Errorf("DISH holds %d messages, want RCVHWM's 2", got)
+	}
+}
+
+// A DGRAM's Close lingers until what it queued has gone out (LINGER), as
+// over any transport.
+func TestUDPDgramLinger(t *testing.T) {
+	e := newEnv(t)
+	b := e.bound(DGRAM, "udp://127.0.0.1:*")
+	a := e.bound(DGRAM, "udp://127.0.0.1:*", Linger(patience))
+	to := []byte(b.LastEndpoint()[len("udp://"):])
+	const n = 50
+	for i := range n {
+		if err := a.Send(to, []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Close()
+	<-a.Done()
+	for i := range n {
+		m := mustRecv(t, b)
+		if len(m) != 2 || len(m[1]) != 1 || m[1][0] != byte(i) {
+			t.Fatalf("datagram %d: got %q", i, m)
+		}
+	}
+}
