@@ -91,6 +91,9 @@ func (s *Socket) bindUDP(ep sdk.Endpoint, given string) error {
 		return err
 	}
 	conn, err := listenUDP(addr, o, true)
+	if err == nil {
+		err = setUDPBuffers(conn, o)
+	}
 	if err != nil {
 		s.event(Event{Type: EventBindFailed, Endpoint: given, Err: err})
 		return err
@@ -141,6 +144,9 @@ func (s *Socket) connectUDP(ep sdk.Endpoint, given string) error {
 		return err
 	}
 	conn, err := listenUDP(addr, o, false)
+	if err == nil {
+		err = setUDPBuffers(conn, o)
+	}
 	if err != nil {
 		return err
 	}
@@ -167,6 +173,23 @@ func (s *Socket) connectUDP(ep sdk.Endpoint, given string) error {
 	s.event(Event{Type: EventConnected, Endpoint: given, Peer: addr.target.String()})
 	go e.writeLoop(true)
 	return nil
+}
+
+// setUDPBuffers applies SNDBUF and RCVBUF (SO_SNDBUF, SO_RCVBUF) when set:
+// a DISH that falls behind a burst loses what its kernel buffer cannot
+// hold, and RCVBUF is the knob for it. It closes conn when it fails.
+func setUDPBuffers(conn *net.UDPConn, o *options) error {
+	var err error
+	if n := o.transport.RecvBuffer; n > 0 {
+		err = conn.SetReadBuffer(n)
+	}
+	if n := o.transport.SendBuffer; n > 0 && err == nil {
+		err = conn.SetWriteBuffer(n)
+	}
+	if err != nil {
+		conn.Close()
+	}
+	return err
 }
 
 // readLoop reads datagrams until the socket is closed or the binding told

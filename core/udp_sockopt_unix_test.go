@@ -54,3 +54,19 @@ func TestUDPMulticastOptions(t *testing.T) {
 		}
 	}
 }
+
+// RCVBUF reaches a DISH's udp socket (Linux doubles what it is given).
+func TestUDPRecvBuffer(t *testing.T) {
+	e := newEnv(t)
+	d := e.bound(DISH, "udp://127.0.0.1:*", RecvBuffer(1<<18))
+	raw, err := udpEndpointOf(d, d.LastEndpoint()).conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var gerr error
+	raw.Control(func(fd uintptr) { n, gerr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF) })
+	if gerr != nil || n < 1<<18 {
+		t.Errorf("SO_RCVBUF = %d, %v; want at least %d", n, gerr, 1<<18)
+	}
+}
