@@ -71,7 +71,8 @@ func newUDPEndpoint(s *Socket, conn *net.UDPConn, endpoint string) *udpEndpoint 
 	return e
 }
 
-// Close ends the endpoint: the writer returns, and with it the pipe.
+// Close ends the endpoint: its reader and writer return, and the one that
+// owns the pipe removes it.
 func (e *udpEndpoint) Close() error {
 	e.closeOnce.Do(func() {
 		close(e.closed)
