@@ -44,6 +44,9 @@ type session struct {
 	// routingID is CONNECT_ROUTING_ID as this Connect took it: the id
 	// a ROUTER or STREAM gives the peer instead of the one it announces.
 	routingID []byte
+
+	// udp is a udp:// Connect's endpoint, which runs instead of run (udp.go).
+	udp *udpEndpoint
 }
 
 // Bind listens on an endpoint: "tcp://*:5555", "tcp://127.0.0.1:*",
@@ -55,6 +58,12 @@ func (s *Socket) Bind(endpoint string) error {
 	}
 	if s.isClosed() {
 		return ErrClosed
+	}
+	if err := s.checkUDPUse(ep, true); err != nil {
+		return err
+	}
+	if ep.Scheme == "udp" {
+		return s.bindUDP(ep, endpoint)
 	}
 	if ep.Scheme == "inproc" {
 		return s.bindInproc(ep)
@@ -170,6 +179,13 @@ func (s *Socket) connect(endpoint string) (*pipe, error) {
 	}
 	if s.isClosed() {
 		return nil, ErrClosed
+	}
+	if err := s.checkUDPUse(ep, false); err != nil {
+		return nil, err
+	}
+	if ep.Scheme == "udp" {
+		// No pipe to name: only RADIO connects udp:// (checkUDPUse).
+		return nil, s.connectUDP(ep, endpoint)
 	}
 	if ep.Scheme == "inproc" {
 		return s.connectInproc(ep, endpoint)

@@ -36,8 +36,12 @@ type options struct {
 	reconnectStop    ReconnectStopFlags
 	metadata         zmtp.Metadata // ZMQ_METADATA: X- properties for the handshake
 	transport        sdk.Options
-	patterns         patternOptions
-	security         security
+
+	// udp:// multicast (options_udp.go)
+	multicastHops int
+	multicastLoop bool
+	patterns      patternOptions
+	security      security
 }
 
 func defaultOptions() options {
@@ -53,6 +57,8 @@ func defaultOptions() options {
 		handshakeIvl:    30 * time.Second,
 		transport:       sdk.Options{TCPKeepAlive: -1, Backlog: defaultBacklog},
 		reconnectIvlMax: 0,
+		multicastHops:   1,
+		multicastLoop:   true,
 	}
 }
 

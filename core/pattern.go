@@ -91,6 +91,8 @@ func newPattern(s *Socket) (pattern, error) {
 		return newServer(s), nil // peer.go
 	case CHANNEL:
 		return &channel{pair: pair{s: s}}, nil
+	case DGRAM:
+		return &dgram{s: s}, nil
 	}
 	return nil, ErrInvalid
 }

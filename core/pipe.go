@@ -61,6 +61,10 @@ type pipe struct {
 	// with the default LINGER.
 	missing atomic.Bool
 
+	// everyGroup says a RADIO sends every group's messages here: a
+	// udp:// pipe, since no JOIN crosses UDP (libzmq's subscribe_to_all).
+	everyGroup bool
+
 	// conflate makes write keep only the newest message (CONFLATE).
 	conflate bool
 }

@@ -73,17 +73,26 @@ type radio struct {
 	mu     sync.Mutex
 	joined map[string][]*pipe            // by group: the peers that joined it
 	groups map[*pipe]map[string]struct{} // by peer: the groups it joined, for detach
+	udp    []*pipe                       // udp:// peers, which get every group (udp.go)
 }
 
 func newRadio(s *Socket) *radio {
 	return &radio{s: s, joined: make(map[string][]*pipe), groups: make(map[*pipe]map[string]struct{})}
 }
 
-func (x *radio) attach(*pipe) bool { return true }
+func (x *radio) attach(p *pipe) bool {
+	if p.everyGroup {
+		x.mu.Lock()
+		x.udp = append(x.udp, p)
+		x.mu.Unlock()
+	}
+	return true
+}
 
 func (x *radio) detach(p *pipe) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.udp = slices.DeleteFunc(x.udp, p.is)
 	for g := range x.groups[p] {
 		x.drop(g, p)
 	}
@@ -159,6 +168,9 @@ func (x *radio) send(m msg, w *wait) error {
 	for _, p := range x.joined[string(group)] {
 		p.write(m)
 	}
+	for _, p := range x.udp {
+		p.write(m)
+	}
 	x.mu.Unlock()
 	return nil
 }
@@ -169,6 +181,11 @@ func (x *radio) blocked(group []byte) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, p := range x.joined[string(group)] {
+		if p.full() {
+			return true
+		}
+	}
+	for _, p := range x.udp {
 		if p.full() {
 			return true
 		}

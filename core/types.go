@@ -34,6 +34,10 @@ const (
 	SCATTER Type = 17
 )
 
+// DGRAM is libzmq 4.3's draft datagram socket, over udp:// only: each
+// message is two frames, the peer's "ip:port" and the datagram (dgram.go).
+const DGRAM Type = 18
+
 // libzmq 4.3's draft PEER and CHANNEL. A PEER talks to PEERs only, naming
 // every connection, the ones it accepts and the ones it makes, by a
 // routing id as SERVER does (ConnectPeer returns the id of the one it
@@ -45,8 +49,7 @@ const (
 
 // typeNames is indexed by Type; a number left empty is no type.
 var typeNames = [...]string{"PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM",
-	"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER",
-	PEER: "PEER", CHANNEL: "CHANNEL"}
+	"SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER", "DGRAM", "PEER", "CHANNEL"}
 
 // singlePart reports whether t is one of the draft types, which send and
 // receive single-part messages only (libzmq's thread-safe sockets).

@@ -23,11 +23,12 @@ input as one message (when TYPE can send) and prints each message it receives on
 '|'. Frames are printed as they are, without escaping, unless --format says otherwise.
 The draft types (SERVER CLIENT RADIO DISH SCATTER GATHER PEER CHANNEL) send single-part
 messages: each line is one message, '|' and all, except for RADIO, DISH and PEER (below).
+DGRAM's messages are an address and a datagram: a line is ADDRESS|BODY (below).
 
 Flags:
   -t TYPE      the socket type: PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB
-               STREAM, or a draft type: SERVER CLIENT RADIO DISH SCATTER GATHER PEER
-               CHANNEL (case does not matter). Required.
+               STREAM, or a draft type: SERVER CLIENT RADIO DISH SCATTER GATHER DGRAM
+               PEER CHANNEL (case does not matter). Required.
   -b ENDPOINT  bind to ENDPOINT; repeat for several. A wildcard port (tcp://127.0.0.1:*)
                is resolved and the endpoint printed on standard error.
   -c ENDPOINT  connect to ENDPOINT; repeat for several. Connections are made, and remade,
@@ -38,10 +39,10 @@ Flags:
   -j GROUP...  DISH: join each GROUP (at most 255 bytes): -j a b, or -j a -j b. Required
                for a DISH, which receives nothing else.
   -n N         exit after printing N messages (types that receive).
-  --echo       REP, ROUTER, DEALER, PAIR, SERVER, PEER, CHANNEL: send every message
-               received back (a ROUTER, SERVER or PEER to the peer it came from),
-               printing it too, until interrupted or -n N messages; standard input is
-               not read.
+  --echo       REP, ROUTER, DEALER, PAIR, SERVER, PEER, CHANNEL, DGRAM: send every
+               message received back (a ROUTER, SERVER, PEER or DGRAM to the peer it
+               came from), printing it too, until interrupted or -n N messages; standard
+               input is not read.
   --format F   how frames are printed and input frames read, each frame on its own
                (still separated by '|'): text (the default: the bytes as they are, not
                binary-safe), hex (two hex digits a byte) or z85 (Z85, RFC 32: frames of a
@@ -88,6 +89,14 @@ What each type does:
                   (its routing id is printed on standard error). Both at once, as PAIR.
   CHANNEL         send each line as one message and print what arrives, both at once
                   (as PAIR: one peer only).
+  DGRAM           udp:// only, bound (-b udp://*:5562): send each line ADDRESS|BODY as
+                  one datagram of BODY to ADDRESS ("ip:port"), split at the first '|',
+                  and print each datagram received as ADDRESS|BODY, ADDRESS its sender,
+                  both at once (as PAIR).
+
+udp:// (RADIO connects, DISH and DGRAM bind): udp://HOST:PORT, udp://*:PORT, and for a
+multicast group udp://GROUP:PORT or udp://IFACE;GROUP:PORT (quote the ';' in a shell).
+A datagram holds at most 8192 bytes; UDP may lose or reorder them.
 
 SIGINT or SIGTERM closes the socket at once (queued messages are dropped) and exits with
 status 0. Errors exit with status 1, usage errors with status 2.
@@ -106,6 +115,10 @@ Examples:
   printf 'weather|rain\nsport|goal\n' | zeroplug cat -t RADIO -c tcp://127.0.0.1:5561
   zeroplug cat -t PEER -b tcp://127.0.0.1:5563 --echo
   echo hello | zeroplug cat -t PEER -c tcp://127.0.0.1:5563 -n 1   # prints ROUTINGID|hello
+  zeroplug cat -t DISH -b 'udp://eth0;239.0.0.1:5562' -j weather
+  echo 'weather|rain' | zeroplug cat -t RADIO -c 'udp://eth0;239.0.0.1:5562'
+  zeroplug cat -t DGRAM -b udp://127.0.0.1:5563 --echo
+  echo '127.0.0.1:5563|ping' | zeroplug cat -t DGRAM -b udp://127.0.0.1:5564 -n 1
   zeroplug keygen   # public=K1 secret=S1, for the server; a second pair for a client: public=K2 secret=S2
   zeroplug cat -t PULL -b tcp://*:5557 --curve-server --curve-secretkey 'S1' --allow-curve 'K2'
   echo secret | zeroplug cat -t PUSH -c tcp://127.0.0.1:5557 --curve-serverkey 'K1' --curve-secretkey 'S2'
@@ -131,12 +144,12 @@ type catConfig struct {
 var (
 	canSend = map[core.Type]bool{core.PAIR: true, core.PUB: true, core.REQ: true, core.REP: true,
 		core.DEALER: true, core.ROUTER: true, core.PUSH: true, core.XPUB: true, core.XSUB: true, core.STREAM: true,
-		core.CLIENT: true, core.RADIO: true, core.SCATTER: true, core.PEER: true, core.CHANNEL: true}
+		core.CLIENT: true, core.RADIO: true, core.SCATTER: true, core.PEER: true, core.CHANNEL: true, core.DGRAM: true}
 	canRecv = map[core.Type]bool{core.PAIR: true, core.SUB: true, core.REQ: true, core.REP: true,
 		core.DEALER: true, core.ROUTER: true, core.PULL: true, core.XPUB: true, core.XSUB: true, core.STREAM: true,
-		core.SERVER: true, core.CLIENT: true, core.DISH: true, core.GATHER: true, core.PEER: true, core.CHANNEL: true}
+		core.SERVER: true, core.CLIENT: true, core.DISH: true, core.GATHER: true, core.PEER: true, core.CHANNEL: true, core.DGRAM: true}
 	canEcho = map[core.Type]bool{core.REP: true, core.ROUTER: true, core.DEALER: true, core.PAIR: true, core.SERVER: true,
-		core.PEER: true, core.CHANNEL: true}
+		core.PEER: true, core.CHANNEL: true, core.DGRAM: true}
 )
 
 // parseCat reads cat's command line; a non-zero status means it has been reported.
@@ -177,7 +190,7 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 		return bad("-t TYPE is required")
 	}
 	if c.typ, err = core.ParseType(*typeName); err != nil {
-		return bad("-t %s: not a socket type (PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB STREAM SERVER CLIENT RADIO DISH SCATTER GATHER PEER CHANNEL)", *typeName)
+		return bad("-t %s: not a socket type (PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB STREAM SERVER CLIENT RADIO DISH SCATTER GATHER DGRAM PEER CHANNEL)", *typeName)
 	}
 	if c.typ == core.DISH && len(c.joins) > 0 {
 		// -j GROUP...: the arguments after a -j are groups too.
@@ -197,7 +210,7 @@ func parseCat(args []string, stdout, stderr io.Writer) (catConfig, int) {
 	case c.typ == core.DISH && len(c.joins) == 0:
 		return bad("a DISH needs at least one -j GROUP to receive anything")
 	case c.echo && !canEcho[c.typ]:
-		return bad("--echo is for REP, ROUTER, DEALER, PAIR, SERVER, PEER and CHANNEL sockets, not %s", c.typ)
+		return bad("--echo is for REP, ROUTER, DEALER, PAIR, SERVER, PEER, CHANNEL and DGRAM sockets, not %s", c.typ)
 	case *n == 0 || *n < -1:
 		return bad("-n %d: want a count of at least 1", *n)
 	case *n > 0 && !canRecv[c.typ]:
