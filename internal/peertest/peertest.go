@@ -19,6 +19,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -239,16 +241,31 @@ func isModuleRoot(dir string) bool {
 }
 
 // FreeTCPEndpoint returns tcp://127.0.0.1:PORT for a loopback port that was free a moment
-// ago.
+// ago. The port is drawn at random below the kernel's ephemeral range (32768 and up on
+// Linux): a port the kernel handed out for ":0" is soon handed out again, to an outgoing
+// connection or another test's wildcard bind, whereas no one else picks these, so the port
+// stays free between this check and the caller's bind (test packages run in parallel).
 func FreeTCPEndpoint(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("peertest: no free TCP port: %v", err)
+	return "tcp://" + freePort(t, func(addr string) (io.Closer, error) { return net.Listen("tcp", addr) })
+}
+
+// freePort finds a loopback port below the ephemeral range that listen can take, and
+// releases it.
+func freePort(t testing.TB, listen func(addr string) (io.Closer, error)) string {
+	t.Helper()
+	const low, high = 20000, 32768
+	var err error
+	for range 100 {
+		addr := fmt.Sprintf("127.0.0.1:%d", low+rand.IntN(high-low))
+		var l io.Closer
+		if l, err = listen(addr); err == nil {
+			l.Close()
+			return addr
+		}
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return "tcp://" + addr
+	t.Fatalf("peertest: no free loopback port below %d: %v", high, err)
+	return ""
 }
 
 // maxIPCPath is the longest path that fits a unix socket address (sun_path less its NUL).
@@ -289,14 +306,8 @@ func ParseResult(line string) (map[string]string, error) {
 }
 
 // FreeUDPEndpoint returns udp://127.0.0.1:PORT for a loopback UDP port that was free a
-// moment ago (libzmq's udp transport takes no wildcard port).
+// moment ago (libzmq's udp transport takes no wildcard port), drawn as FreeTCPEndpoint's.
 func FreeUDPEndpoint(t testing.TB) string {
 	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("peertest: no free UDP port: %v", err)
-	}
-	addr := c.LocalAddr().String()
-	c.Close()
-	return "udp://" + addr
+	return "udp://" + freePort(t, func(addr string) (io.Closer, error) { return net.ListenPacket("udp", addr) })
 }
