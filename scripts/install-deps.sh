@@ -13,6 +13,8 @@
 #   libzmq3-dev     libzmq 4.3 headers and library: zmqpeer, the reference peer (the demo's
 #                   interop step runs it)
 #   python3-zmq     pyzmq for /usr/bin/python3, the second libzmq peer
+#   g++, libnorm-dev libnorm's own Reed-Solomon encoder, which the norm FEC test builds and
+#                   compares parity with (libzmq3-dev brings libnorm-dev; named so it stays)
 #   qemu-system-x86 the test VM of the vsock and tipc tests (internal/vmtest), which boots
 #                   Debian's kernel, fetched with apt-get download: apt's package lists must
 #                   know linux-image-amd64, so they are updated when they do not
@@ -42,7 +44,7 @@ demo)
 	packages=("${demo_packages[@]}")
 	;;
 test)
-	packages=("${demo_packages[@]}" python3-zmq qemu-system-x86)
+	packages=("${demo_packages[@]}" python3-zmq g++ libnorm-dev qemu-system-x86)
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)
 	;;

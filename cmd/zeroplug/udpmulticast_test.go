@@ -35,7 +35,7 @@ func (n netns) command(args ...string) *exec.Cmd {
 func twoNamespaces(t *testing.T) (a, b netns) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("network namespaces need root (CI and the project's machines run the tests as root)")
+		t.Fatal("network namespaces need root: run the tests as root, as make test and CI do")
 	}
 	id := os.Getpid() % 100000
 	a, b = netns(fmt.Sprintf("zpudp%da", id)), netns(fmt.Sprintf("zpudp%db", id))
