@@ -1,15 +1,13 @@
 package session
 
 import (
-	"bufio"
 	"encoding/binary"
-	"encoding/hex"
 	"math/rand/v2"
 	"net/netip"
-	"os"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/zeroplug/zeroplug/plugins/pgm/internal/pgmtest"
 
 	"github.com/zeroplug/zeroplug/plugins/pgm/internal/wire"
 )
@@ -18,28 +16,6 @@ import (
 // capture_test.go): real OpenPGM sessions, the seeds of FuzzReceiver and the input of
 // TestReceiverLibzmqCapture.
 var libzmqCaptures = []string{"../wire/testdata/libzmq_epgm_capture.txt"}
-
-func readCaptureFile(t testing.TB, path string) [][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var pkts [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if h, ok := strings.CutPrefix(sc.Text(), "pkt "); ok {
-			b, err := hex.DecodeString(h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pkts = append(pkts, b)
-		}
-	}
-	return pkts
-}
 
 // fuzzFrames cuts the fuzzer's input into datagrams: each is a 2-byte length, a byte of
 // milliseconds to advance the clock by, then the datagram.
@@ -68,7 +44,7 @@ func fuzzInput(pkts [][]byte) []byte {
 // it never follows more than MaxSources sources nor holds more than their windows.
 func FuzzReceiver(f *testing.F) {
 	for _, path := range libzmqCaptures {
-		f.Add(fuzzInput(readCaptureFile(f, path)))
+		f.Add(fuzzInput(pgmtest.ReadCapture(f, path)))
 	}
 	// A session of the Sender here, with a loss, and the same packets reversed.
 	var c capture
@@ -135,7 +111,7 @@ func FuzzReceiver(f *testing.F) {
 func TestReceiverLibzmqCapture(t *testing.T) {
 	var c capture
 	r, got := newTestReceiver(t, &c, nil)
-	for _, pkt := range readCaptureFile(t, libzmqCaptures[0]) {
+	for _, pkt := range pgmtest.ReadCapture(t, libzmqCaptures[0]) {
 		c.now = c.now.Add(time.Millisecond)
 		if err := r.HandleDatagram(pkt, netip.MustParseAddr("127.0.0.1"), c.now); err != nil {
 			t.Fatal(err)

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zeroplug/zeroplug/internal/peertest"
+	"github.com/zeroplug/zeroplug/plugins/pgm/internal/pgmtest"
+
 	"github.com/zeroplug/zeroplug/plugins/pgm/internal/wire"
 )
 
@@ -27,12 +28,6 @@ var (
 	peerGroup = netip.MustParseAddr("239.192.1.1")
 )
 
-func startLibzmqPeer(t *testing.T, args ...string) *peertest.Proc {
-	t.Helper()
-	script := "ip link set lo up && exec " + peertest.Python(t) + " " + peerScript + " " + strings.Join(args, " ")
-	return peertest.Start(t, "unshare", "--map-root-user", "--net", "sh", "-c", script)
-}
-
 // TestInteropLibzmqPublisherRepair: a Receiver follows a live libzmq PUB over epgm and
 // pgm, and the first time the PUB's ODATA 1 arrives the test drops it. The Receiver NAKs
 // it to the PUB's NLA (the test hands the NAK to the peer, which sends it to the PUB);
@@ -43,7 +38,7 @@ func TestInteropLibzmqPublisherRepair(t *testing.T) {
 		t.Run(framing, func(t *testing.T) {
 			raw := framing == "pgm"
 			const count = 4
-			peer := startLibzmqPeer(t, "capture", framing, "4")
+			peer := pgmtest.StartLibzmqPeer(t, peerScript, "capture", framing, "4")
 			var got [][][]byte
 			var naks [][]byte
 			r, err := NewReceiver(ReceiverConfig{
@@ -105,7 +100,7 @@ func TestInteropLibzmqPublisherRepair(t *testing.T) {
 			if !dropped {
 				t.Fatal("the PUB sent no ODATA 1")
 			}
-			want := libzmqPeerMessages(count)
+			want := pgmtest.Messages(count)
 			sameMessages(t, "from libzmq", got, want)
 			st := r.Stats()
 			if st.NAKs == 0 || st.Lost != 0 {
@@ -117,25 +112,6 @@ func TestInteropLibzmqPublisherRepair(t *testing.T) {
 			}
 		})
 	}
-}
-
-// libzmqPeerMessages are the messages the peer's PUB sends in capture mode.
-func libzmqPeerMessages(n int) [][][]byte {
-	big := make([]byte, 0, 3072)
-	for range 12 {
-		for b := range 256 {
-			big = append(big, byte(b))
-		}
-	}
-	msgs := make([][][]byte, n)
-	for i := range msgs {
-		if i == 1 {
-			msgs[i] = [][]byte{[]byte("big"), big}
-		} else {
-			msgs[i] = [][]byte{[]byte("topic"), []byte("msg-" + string(rune('0'+i)))}
-		}
-	}
-	return msgs
 }
 
 // TestInteropSenderToLibzmq: what a Sender sends (its start SPMs, ODATA at RATE with the
@@ -166,7 +142,7 @@ func TestInteropSenderToLibzmq(t *testing.T) {
 			}
 			runSender(s, &c, c.now.Add(2*time.Second))
 			s.Close()
-			peer := startLibzmqPeer(t, "sub", framing, "12")
+			peer := pgmtest.StartLibzmqPeer(t, peerScript, "sub", framing, "12")
 			for {
 				line, err := peer.Line(peerTimeout)
 				if err != nil {

@@ -3,12 +3,14 @@ package wire
 import (
 	"bytes"
 	"testing"
+
+	"github.com/zeroplug/zeroplug/plugins/pgm/internal/pgmtest"
 )
 
 // BenchmarkParseODATA parses libzmq's full-size ODATA (1428-byte TSDU) into a reused
 // Packet: the checksum dominates.
 func BenchmarkParseODATA(b *testing.B) {
-	pkt := readCapture(b, epgmCaptureFile)[3]
+	pkt := pgmtest.ReadCapture(b, epgmCaptureFile)[3]
 	var p Packet
 	b.SetBytes(int64(len(pkt)))
 	b.ReportAllocs()

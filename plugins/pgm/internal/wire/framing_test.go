@@ -3,6 +3,8 @@ package wire
 import (
 	"errors"
 	"testing"
+
+	"github.com/zeroplug/zeroplug/plugins/pgm/internal/pgmtest"
 )
 
 // TestMaxTSDU: libzmq's APDU size (PGM_MSS) is 1428 B for epgm and 1436 B for pgm at the
@@ -27,7 +29,7 @@ func TestMaxTSDU(t *testing.T) {
 // TestIPv4Payload takes the raw IP datagrams of the pgm capture apart (header checks are
 // in TestLibzmqCapture), and refuses what is no PGM datagram.
 func TestIPv4Payload(t *testing.T) {
-	pkt := readCapture(t, pgmCaptureFile)[0]
+	pkt := pgmtest.ReadCapture(t, pgmCaptureFile)[0]
 	payload, src, err := IPv4Payload(pkt)
 	if err != nil || len(payload) != len(pkt)-20 || src.String() != "127.0.0.1" {
 		t.Fatalf("IPv4Payload = %d bytes from %v, %v", len(payload), src, err)

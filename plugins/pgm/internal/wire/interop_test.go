@@ -8,22 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zeroplug/zeroplug/plugins/pgm/internal/pgmtest"
+
 	"github.com/zeroplug/zeroplug/internal/peertest"
 )
 
 // peerTimeout bounds every wait on the libzmq peer.
 const peerTimeout = 30 * time.Second
-
-// startLibzmqPeer runs testdata/libzmq_pgm_peer.py under pyzmq in a network namespace of
-// its own with only lo up, so that its multicast never leaves it. The namespace is made
-// in a user namespace where the peer is root, so that pgm's raw sockets (CAP_NET_RAW)
-// work without the test being root.
-func startLibzmqPeer(t *testing.T, args ...string) *peertest.Proc {
-	t.Helper()
-	python := peertest.Python(t)
-	script := "ip link set lo up && exec " + python + " testdata/libzmq_pgm_peer.py " + strings.Join(args, " ")
-	return peertest.Start(t, "unshare", "--map-root-user", "--net", "sh", "-c", script)
-}
 
 // peerLine returns the peer's next line, past the log lines OpenPGM prints on stdout
 // ("Warn: Interface lo reports as a loopback device.").
@@ -45,7 +36,7 @@ func TestInteropLibzmqPublisher(t *testing.T) {
 	for _, framing := range []string{"epgm", "pgm"} {
 		t.Run(framing, func(t *testing.T) {
 			raw := framing == "pgm"
-			peer := startLibzmqPeer(t, "capture", framing, "3")
+			peer := pgmtest.StartLibzmqPeer(t, "testdata/libzmq_pgm_peer.py", "capture", framing, "3")
 			var pkts [][]byte
 			var p Packet
 			nakSent, closed := false, false
@@ -58,7 +49,7 @@ func TestInteropLibzmqPublisher(t *testing.T) {
 				if line == "done" {
 					break
 				}
-				pkt, err := parseCaptureLine(line)
+				pkt, err := pgmtest.ParseCaptureLine(line)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -105,7 +96,7 @@ func TestInteropLibzmqPublisher(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := checkLibzmqSession(t, pkts, raw)
-			if want := captureMessages(3); !equalMessages(s.msgs, want) {
+			if want := pgmtest.Messages(3); !equalMessages(s.msgs, want) {
 				t.Fatalf("decoded %q, want %q", s.msgs, want)
 			}
 			if !s.ncf[0] || !s.ncf[1] || !s.repaired[0] || !s.repaired[1] {
@@ -127,7 +118,7 @@ func TestInteropLibzmqSubscriber(t *testing.T) {
 				{bytes.Repeat([]byte("0123456789abcdef"), 400)}, // 6400 B: five APDUs
 				{[]byte("last")},
 			}
-			peer := startLibzmqPeer(t, "sub", framing, "4")
+			peer := pgmtest.StartLibzmqPeer(t, "testdata/libzmq_pgm_peer.py", "sub", framing, "4")
 			if line, err := peerLine(peer); err != nil || line != "ready" {
 				t.Fatalf("peer said %q (%v), want ready", line, err)
 			}

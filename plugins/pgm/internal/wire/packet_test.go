@@ -7,6 +7,8 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+
+	"github.com/zeroplug/zeroplug/plugins/pgm/internal/pgmtest"
 )
 
 var (
@@ -257,7 +259,7 @@ func TestParseRejects(t *testing.T) {
 // TestParseEveryTruncation: every proper prefix of every captured libzmq packet, and of
 // every packet type, fails to parse; none panics.
 func TestParseEveryTruncation(t *testing.T) {
-	pkts := readCapture(t, epgmCaptureFile)
+	pkts := pgmtest.ReadCapture(t, epgmCaptureFile)
 	for _, typ := range []Type{TypeSPM, TypeODATA, TypeRDATA, TypeNAK, TypeNNAK, TypeNCF} {
 		p := samplePacket(typ)
 		p.Options.SetNAKList([]SeqNo{1, 2})
@@ -315,7 +317,7 @@ func TestNoAllocations(t *testing.T) {
 	p := samplePacket(TypeNAK)
 	p.Options.SetNAKList([]SeqNo{26, 27})
 	nak, _ := p.Append(nil)
-	odata := readCapture(t, epgmCaptureFile)[3]
+	odata := pgmtest.ReadCapture(t, epgmCaptureFile)[3]
 	buf := make([]byte, 0, 2048)
 	var q Packet
 	allocs := testing.AllocsPerRun(100, func() {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
+
+	"github.com/zeroplug/zeroplug/plugins/pgm/internal/pgmtest"
 )
 
 // libzmqSession is what checkLibzmqSession learnt from the packets of one libzmq PUB.
@@ -137,8 +139,8 @@ func TestLibzmqCapture(t *testing.T) {
 		raw  bool
 	}{{"epgm", epgmCaptureFile, false}, {"pgm", pgmCaptureFile, true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := checkLibzmqSession(t, readCapture(t, tc.file), tc.raw)
-			want := captureMessages(3)
+			s := checkLibzmqSession(t, pgmtest.ReadCapture(t, tc.file), tc.raw)
+			want := pgmtest.Messages(3)
 			if !equalMessages(s.msgs, want) {
 				t.Fatalf("decoded %q, want %q", s.msgs, want)
 			}
