@@ -174,33 +174,3 @@ func TestChannelConcurrentUse(t *testing.T) {
 		wg.Wait()
 	})
 }
-
-// PEER and CHANNEL have libzmq's numbers and ZMTP names, which ParseType
-// reads in any case, and which the TYPE option reads back.
-func TestPeerChannelNumbersAndNames(t *testing.T) {
-	e := newEnv(t)
-	for _, c := range []struct {
-		typ  Type
-		num  int
-		name string
-	}{{PEER, 19, "PEER"}, {CHANNEL, 20, "CHANNEL"}} {
-		if int(c.typ) != c.num || c.typ.String() != c.name {
-			t.Errorf("%v is %d, want %s %d", c.typ, int(c.typ), c.name, c.num)
-		}
-		if got, err := ParseType(strings.ToLower(c.name)); err != nil || got != c.typ {
-			t.Errorf("ParseType(%q) = %v, %v", strings.ToLower(c.name), got, err)
-		}
-		if got, _ := e.socket(c.typ).Option("TYPE"); got != c.num {
-			t.Errorf("%v's TYPE option reads %v, want %d", c.typ, got, c.num)
-		}
-		if !c.typ.singlePart() {
-			t.Errorf("%v is not single-part", c.typ)
-		}
-	}
-	if typ, err := ParseType(""); err == nil {
-		t.Errorf("ParseType(\"\") = %v, want an error", typ)
-	}
-	if got := Type(21).String(); got != "Type(21)" {
-		t.Errorf("Type(21) is %q", got)
-	}
-}

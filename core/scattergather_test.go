@@ -131,14 +131,20 @@ func TestScatterGatherConcurrentUse(t *testing.T) {
 }
 
 // The draft types have libzmq's numbers and ZMTP names, which ParseType
-// reads in any case, and which the TYPE option reads back.
+// reads in any case, and which the TYPE option reads back; all but DGRAM
+// (an address and a datagram) send single-part messages.
 func TestDraftTypeNumbersAndNames(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []struct {
-		typ  Type
-		num  int
-		name string
-	}{{SERVER, 12, "SERVER"}, {CLIENT, 13, "CLIENT"}, {RADIO, 14, "RADIO"}, {DISH, 15, "DISH"}, {GATHER, 16, "GATHER"}, {SCATTER, 17, "SCATTER"}} {
+		typ    Type
+		num    int
+		name   string
+		single bool
+	}{
+		{SERVER, 12, "SERVER", true}, {CLIENT, 13, "CLIENT", true}, {RADIO, 14, "RADIO", true},
+		{DISH, 15, "DISH", true}, {GATHER, 16, "GATHER", true}, {SCATTER, 17, "SCATTER", true},
+		{DGRAM, 18, "DGRAM", false}, {PEER, 19, "PEER", true}, {CHANNEL, 20, "CHANNEL", true},
+	} {
 		if int(c.typ) != c.num || c.typ.String() != c.name {
 			t.Errorf("%v is %d, want %s %d", c.typ, int(c.typ), c.name, c.num)
 		}
@@ -148,5 +154,14 @@ func TestDraftTypeNumbersAndNames(t *testing.T) {
 		if got, _ := e.socket(c.typ).Option("TYPE"); got != c.num {
 			t.Errorf("%v's TYPE option reads %v, want %d", c.typ, got, c.num)
 		}
+		if c.typ.singlePart() != c.single {
+			t.Errorf("%v single-part: %v, want %v", c.typ, c.typ.singlePart(), c.single)
+		}
+	}
+	if typ, err := ParseType(""); err == nil {
+		t.Errorf("ParseType(\"\") = %v, want an error", typ)
+	}
+	if got := Type(21).String(); got != "Type(21)" {
+		t.Errorf("Type(21) is %q", got)
 	}
 }

@@ -3,9 +3,10 @@ package core
 import "bytes"
 
 // Send copies the caller's frames (the Go habit is to reuse one buffer for
-// every message); the copy is one allocation per message, whatever its
-// number of frames, so that it costs one memmove and one trip to the
-// allocator.
+// every message): all the bytes of a message go into one array, so that a
+// single frame costs one allocation and one memmove, and a multipart message
+// one more allocation, for the list of frames (which Send without the copy
+// allocated too).
 
 // copyMsg returns a message whose frames are copies of frames, all in one
 // backing array. bytes.Join allocates it without zeroing it first, which
