@@ -22,6 +22,8 @@ const (
 	stderrInErrors = 8 << 10
 	// reapTimeout bounds the wait for a killed peer at the end of a test.
 	reapTimeout = 10 * time.Second
+	// stderrDrain bounds the wait for a reaped peer's stderr to reach its end.
+	stderrDrain = time.Second
 )
 
 // Proc is a peer process started by Start: its stdin is a pipe, its stdout is read line
@@ -43,7 +45,9 @@ type Proc struct {
 
 	readers sync.WaitGroup
 	done    chan struct{} // closed when the process has exited and been reaped
-	waitErr error         // set before done is closed
+	// stderrEOF is closed when the stderr reader has read the pipe to its end.
+	stderrEOF chan struct{}
+	waitErr   error // set before done is closed
 }
 
 // Start runs the program name with args as a peer of the test. See StartEnv.
@@ -58,10 +62,11 @@ func Start(t testing.TB, name string, args ...string) *Proc {
 func StartEnv(t testing.TB, env []string, name string, args ...string) *Proc {
 	t.Helper()
 	p := &Proc{
-		t:      t,
-		desc:   strings.Join(append([]string{filepath.Base(name)}, args...), " "),
-		notify: make(chan bool, 1),
-		done:   make(chan struct{}),
+		t:         t,
+		desc:      strings.Join(append([]string{filepath.Base(name)}, args...), " "),
+		notify:    make(chan bool, 1),
+		done:      make(chan struct{}),
+		stderrEOF: make(chan struct{}),
 	}
 	cmd := exec.Command(name, args...)
 	if env != nil {
@@ -102,6 +107,13 @@ func StartEnv(t testing.TB, env []string, name string, args ...string) *Proc {
 		// The leader has just been reaped: kill what it may have left in its group
 		// now, before its process id can be reused.
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// What the peer wrote to stderr before it exited belongs to its exit
+		// error (Wait quotes it): let the reader drain the pipe first. Bounded,
+		// for a descendant outside the group that still holds the pipe open.
+		select {
+		case <-p.stderrEOF:
+		case <-time.After(stderrDrain):
+		}
 		p.waitErr = err
 		close(p.done)
 	}()
@@ -136,6 +148,7 @@ func (p *Proc) readStdout() {
 
 func (p *Proc) readStderr() {
 	defer p.readers.Done()
+	defer close(p.stderrEOF)
 	buf := make([]byte, 4096)
 	for {
 		n, err := p.stderr.Read(buf)
