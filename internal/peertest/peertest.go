@@ -250,17 +250,35 @@ func FreeTCPEndpoint(t testing.TB) string {
 	return "tcp://" + freePort(t, func(addr string) (io.Closer, error) { return net.Listen("tcp", addr) })
 }
 
-// freePort finds a loopback port below the ephemeral range that listen can take, and
-// releases it.
+// handedOut holds the ports freePort has returned in this process. A port is released
+// before its user (often a child process) binds it, so without this record two parallel
+// tests could draw the same one and the later bind fail with EADDRINUSE.
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
+// freePort finds a loopback port below the ephemeral range that listen can take and that
+// this process has not handed out before, and releases it.
 func freePort(t testing.TB, listen func(addr string) (io.Closer, error)) string {
 	t.Helper()
 	const low, high = 20000, 32768
-	var err error
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = make(map[int]bool)
+	}
+	err := errors.New("every port drawn was handed out already")
 	for range 100 {
-		addr := fmt.Sprintf("127.0.0.1:%d", low+rand.IntN(high-low))
+		port := low + rand.IntN(high-low)
+		if handedOut.ports[port] {
+			continue
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		var l io.Closer
 		if l, err = listen(addr); err == nil {
 			l.Close()
+			handedOut.ports[port] = true
 			return addr
 		}
 	}
