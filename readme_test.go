@@ -57,18 +57,26 @@ func readmeGoBlocks(t *testing.T, path string) []goBlock {
 
 var testPackage = regexp.MustCompile(`(?m)^package \w+_test$`)
 
-// goDirective returns the go line of the go.mod file at path ("go 1.26.0").
-func goDirective(t *testing.T, path string) string {
+// userGoMod returns the go.mod of a user's module that requires this one (at
+// root): this module's own go line and requirements, the module line changed.
+// The requirements are copied so that the go command loads the module graph
+// this module's build loaded, from the module cache that build filled: a
+// go.mod with only the one require would make it walk the dependencies' own
+// go.mod files (fatih/color's asks for an older go-colorable), which a fresh
+// cache does not have and GOPROXY=off cannot fetch.
+func userGoMod(t *testing.T, root string) string {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := regexp.MustCompile(`(?m)^go \S+$`).Find(b)
-	if line == nil {
-		t.Fatalf("%s has no go line", path)
+	module := regexp.MustCompile(`(?m)^module \S+$`)
+	if module.Find(b) == nil {
+		t.Fatalf("%s/go.mod has no module line", root)
 	}
-	return string(line)
+	return module.ReplaceAllString(string(b), "module readme.example") +
+		"\nrequire github.com/zeroplug/zeroplug v0.0.0-00010101000000-000000000000\n\n" +
+		"replace github.com/zeroplug/zeroplug => " + root + "\n"
 }
 
 // TestReadmeBuilds builds every ```go block of README.md as written, imports
@@ -88,10 +96,7 @@ func TestReadmeBuilds(t *testing.T) {
 	scratch := t.TempDir()
 	// The user's module asks for the Go this one does, so that the test
 	// runs with any toolchain that builds this module (make test-mingo's).
-	gomod := fmt.Sprintf("module readme.example\n\n%s\n\n"+
-		"require github.com/zeroplug/zeroplug v0.0.0-00010101000000-000000000000\n\n"+
-		"replace github.com/zeroplug/zeroplug => %s\n", goDirective(t, filepath.Join(root, "go.mod")), root)
-	writeFile(t, filepath.Join(scratch, "go.mod"), gomod)
+	writeFile(t, filepath.Join(scratch, "go.mod"), userGoMod(t, root))
 	sums, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
