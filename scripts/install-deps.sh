@@ -18,6 +18,8 @@
 #   qemu-system-x86 the test VM of the vsock and tipc tests (internal/vmtest), which boots
 #                   Debian's kernel, fetched with apt-get download: apt's package lists must
 #                   know linux-image-amd64, so they are updated when they do not
+#   iproute2, nftables  the network namespaces of the multicast tests (ip netns, veth) and the
+#                   random loss they inject (nft's numgen)
 #   nodejs, npm     node for zeromq.js, the draft-API peer (below); installed only when the
 #                   node or npm command is missing, as node may come from elsewhere
 # The VM needs nothing else: its initramfs and init are built in Go (no busybox, no cpio).
@@ -44,7 +46,7 @@ demo)
 	packages=("${demo_packages[@]}")
 	;;
 test)
-	packages=("${demo_packages[@]}" python3-zmq g++ libnorm-dev qemu-system-x86)
+	packages=("${demo_packages[@]}" python3-zmq g++ libnorm-dev qemu-system-x86 iproute2 nftables)
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	command -v npm >/dev/null 2>&1 || packages+=(npm)
 	;;

@@ -12,7 +12,7 @@ import (
 
 var (
 	demoPackages = "gcc libc6-dev make pkg-config libzmq3-dev"
-	testPackages = demoPackages + " python3-zmq g++ libnorm-dev qemu-system-x86"
+	testPackages = demoPackages + " python3-zmq g++ libnorm-dev qemu-system-x86 iproute2 nftables"
 	// nodePackages are installed by the test mode only when the node and npm commands
 	// are missing.
 	nodePackages = "nodejs npm"
