@@ -13,10 +13,11 @@ import "github.com/zeroplug/zeroplug/core"
 // libzmq 4.3.5 puts after it. A DGRAM binds one endpoint and sends from it.
 const DGRAM = core.DGRAM
 
-// MulticastHops is ZMQ_MULTICAST_HOPS: the time-to-live of a RADIO's
-// multicast datagrams over udp:// (IP_MULTICAST_TTL, IPV6_MULTICAST_HOPS).
+// MulticastHops is ZMQ_MULTICAST_HOPS: the time-to-live of multicast
+// packets, a RADIO's datagrams over udp:// (IP_MULTICAST_TTL,
+// IPV6_MULTICAST_HOPS) and what the pgm, epgm and norm plugins send.
 // Default 1, as in libzmq: they stay on the local network. 0 leaves the
-// system's default.
+// transport's default.
 func MulticastHops(n int) Option { return core.MulticastHops(n) }
 
 // MulticastLoop is ZMQ_MULTICAST_LOOP: whether a RADIO's multicast

@@ -73,7 +73,7 @@ func (s *Socket) Bind(endpoint string) error {
 		return err
 	}
 	o := s.options()
-	ln, err := d.Listen(context.Background(), ep, o.transport)
+	ln, err := d.Listen(context.Background(), ep, s.transportOptions(o))
 	if err != nil {
 		s.event(Event{Type: EventBindFailed, Endpoint: endpoint, Err: err})
 		return err
@@ -279,7 +279,7 @@ func (ss *session) run() {
 		if p != nil {
 			p.missing.Store(false)
 		}
-		conn, err := ss.d.Dial(dctx, ss.ep, o.transport)
+		conn, err := ss.d.Dial(dctx, ss.ep, s.transportOptions(o))
 		cancel()
 		if err == nil {
 			s.event(Event{Type: EventConnected, Endpoint: ss.endpoint, Peer: remote(conn)})
@@ -466,4 +466,13 @@ func remoteIP(c net.Conn) string {
 	default:
 		return a.String()
 	}
+}
+
+// transportOptions are the settings a driver's Listen or Dial gets: the
+// transport options, and the socket's type, by which a transport that serves
+// some patterns only refuses the others.
+func (s *Socket) transportOptions(o *options) sdk.Options {
+	t := o.transport
+	t.SocketType = s.typ.String()
+	return t
 }

@@ -199,7 +199,7 @@ var baseOptions = []optionSpec{
 		set: func(v any) Option { return MaxMsgSize(v.(int64)) },
 		get: func(_ *Socket, o *options) any { return o.maxMsgSize }},
 	boolOpt("IMMEDIATE", Immediate, func(o *options) bool { return o.immediate }),
-	intOpt("MULTICAST_HOPS", MulticastHops, func(o *options) int { return o.multicastHops }),
+	intOpt("MULTICAST_HOPS", MulticastHops, func(o *options) int { return o.transport.MulticastHops }),
 	boolOpt("MULTICAST_LOOP", MulticastLoop, func(o *options) bool { return o.multicastLoop }),
 	boolOpt("ROUTER_MANDATORY", RouterMandatory, func(o *options) bool { return o.routerMandatory }),
 	boolOpt("ROUTER_HANDOVER", RouterHandover, func(o *options) bool { return o.routerHandover }),

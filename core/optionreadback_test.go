@@ -86,6 +86,10 @@ func TestOptionReadBack(t *testing.T) {
 		{"BACKLOG", "7", 7},
 		{"RECONNECT_STOP", "3", 3},
 		{"METADATA", "X-Region:eu-west", []string{"X-Region:eu-west"}},
+		{"RATE", "1000", 1000},
+		{"RECOVERY_IVL", "2500", 2500 * time.Millisecond},
+		{"MULTICAST_MAXTPDU", "9000", 9000},
+		{"MULTICAST_HOPS", "4", 4},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.text, func(t *testing.T) {
@@ -125,6 +129,7 @@ func TestOptionDefaultsReadBack(t *testing.T) {
 		"MAXMSGSIZE": int64(-1), "TCP_KEEPALIVE": -1, "HANDSHAKE_IVL": 30 * time.Second, "BACKLOG": 100,
 		"TOS": 0, "TCP_MAXRT": time.Duration(0), "RECONNECT_STOP": 0, "BINDTODEVICE": "", "METADATA": []string{},
 		"MECHANISM": "NULL", "CURVE_PUBLICKEY": "", "CURVE_SERVERKEY": "", "IPV6": false,
+		"RATE": 100, "RECOVERY_IVL": 10 * time.Second, "MULTICAST_MAXTPDU": 1500, "MULTICAST_HOPS": 1,
 	} {
 		if got, err := s.Option(name); err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %#v, %v; want %#v", name, got, err, want)

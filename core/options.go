@@ -38,7 +38,6 @@ type options struct {
 	transport        sdk.Options
 
 	// udp:// multicast (options_udp.go)
-	multicastHops int
 	multicastLoop bool
 	patterns      patternOptions
 	security      security
@@ -46,18 +45,18 @@ type options struct {
 
 func defaultOptions() options {
 	return options{
-		sendHWM:         1000,
-		recvHWM:         1000,
-		linger:          -1,
-		reconnectIvl:    100 * time.Millisecond,
-		maxMsgSize:      -1,
-		streamNotify:    true,
-		sendTimeout:     -1,
-		recvTimeout:     -1,
-		handshakeIvl:    30 * time.Second,
-		transport:       sdk.Options{TCPKeepAlive: -1, Backlog: defaultBacklog},
+		sendHWM:      1000,
+		recvHWM:      1000,
+		linger:       -1,
+		reconnectIvl: 100 * time.Millisecond,
+		maxMsgSize:   -1,
+		streamNotify: true,
+		sendTimeout:  -1,
+		recvTimeout:  -1,
+		handshakeIvl: 30 * time.Second,
+		transport: sdk.Options{TCPKeepAlive: -1, Backlog: defaultBacklog,
+			Rate: defaultRate, RecoveryIvl: defaultRecoveryIvl, MulticastHops: 1, MulticastMaxTPDU: defaultMaxTPDU},
 		reconnectIvlMax: 0,
-		multicastHops:   1,
 		multicastLoop:   true,
 	}
 }
@@ -67,6 +66,13 @@ type Option func(*options) error
 
 func nonNegative(name string, n int) error {
 	if n < 0 {
+		return fmt.Errorf("%w: %s of %d", ErrInvalid, name, n)
+	}
+	return nil
+}
+
+func positive(name string, n int) error {
+	if n <= 0 {
 		return fmt.Errorf("%w: %s of %d", ErrInvalid, name, n)
 	}
 	return nil

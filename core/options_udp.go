@@ -1,15 +1,16 @@
 package core
 
-// MulticastHops is ZMQ_MULTICAST_HOPS: the time-to-live of a RADIO's
-// multicast datagrams over udp:// (IP_MULTICAST_TTL, IPV6_MULTICAST_HOPS).
+// MulticastHops is ZMQ_MULTICAST_HOPS: the time-to-live of multicast
+// packets, a RADIO's datagrams over udp:// (IP_MULTICAST_TTL,
+// IPV6_MULTICAST_HOPS) and what the pgm, epgm and norm plugins send.
 // Default 1, as in libzmq: they stay on the local network. 0 leaves the
-// system's default.
+// transport's default.
 func MulticastHops(n int) Option {
 	return func(o *options) error {
 		if err := nonNegative("MULTICAST_HOPS", n); err != nil {
 			return err
 		}
-		o.multicastHops = n
+		o.transport.MulticastHops = n
 		return nil
 	}
 }

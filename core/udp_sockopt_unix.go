@@ -74,8 +74,8 @@ func (u udpAddress) setSendOptions(fd int, o *options) error {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, loop); err != nil {
 			return err
 		}
-		if o.multicastHops > 0 {
-			if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, o.multicastHops); err != nil {
+		if o.transport.MulticastHops > 0 {
+			if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, o.transport.MulticastHops); err != nil {
 				return err
 			}
 		}
@@ -87,8 +87,8 @@ func (u udpAddress) setSendOptions(fd int, o *options) error {
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, loop); err != nil {
 		return err
 	}
-	if o.multicastHops > 0 {
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, o.multicastHops); err != nil {
+	if o.transport.MulticastHops > 0 {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, o.transport.MulticastHops); err != nil {
 			return err
 		}
 	}

@@ -105,6 +105,19 @@ type Options struct {
 	// default, 100.
 	Backlog int
 
+	// SocketType is the ZMTP name of the socket that binds or connects
+	// ("PUB", "SUB", ...), set by the core, so that a transport that serves
+	// some patterns only (pgm and norm: PUB, XPUB, SUB, XSUB) refuses the
+	// others at bind and connect, as libzmq does.
+	SocketType string
+
+	// The multicast transports' settings (pgm, epgm, norm), with libzmq's
+	// names; zero means libzmq's default, given beside each.
+	Rate             int           // ZMQ_RATE: the sender's rate in kbit/s (100)
+	RecoveryIvl      time.Duration // ZMQ_RECOVERY_IVL: how long a sender can repair (10 s)
+	MulticastHops    int           // ZMQ_MULTICAST_HOPS: the packets' time-to-live (1)
+	MulticastMaxTPDU int           // ZMQ_MULTICAST_MAXTPDU: the largest packet, in bytes (1500)
+
 	// Extra carries transport-specific settings by name, for options the
 	// contract does not know (a plugin documents the names it reads).
 	Extra map[string]string

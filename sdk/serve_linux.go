@@ -386,6 +386,11 @@ func decodeOptions(o *pb.Options) Options {
 		BindToDevice:      o.BindToDevice,
 		TCPMaxRT:          time.Duration(o.TcpMaxRt),
 		Backlog:           int(o.Backlog),
+		SocketType:        o.SocketType,
+		Rate:              int(o.Rate),
+		RecoveryIvl:       time.Duration(o.RecoveryIvl),
+		MulticastHops:     int(o.MulticastHops),
+		MulticastMaxTPDU:  int(o.MulticastMaxTpdu),
 		Extra:             o.Extra,
 	}
 }

@@ -23,6 +23,11 @@ func encodeOptions(o sdk.Options) *pb.Options {
 		BindToDevice:      o.BindToDevice,
 		TcpMaxRt:          int64(o.TCPMaxRT),
 		Backlog:           int32(o.Backlog),
+		SocketType:        o.SocketType,
+		Rate:              int32(o.Rate),
+		RecoveryIvl:       int64(o.RecoveryIvl),
+		MulticastHops:     int32(o.MulticastHops),
+		MulticastMaxTpdu:  int32(o.MulticastMaxTPDU),
 		Extra:             o.Extra,
 	}
 }

@@ -43,6 +43,7 @@ func TestOptionsCrossTheBoundary(t *testing.T) {
 		IPv6: true, TCPKeepAlive: 1, TCPKeepAliveIdle: 30 * time.Second, TCPKeepAliveIntvl: 5 * time.Second,
 		TCPKeepAliveCount: 4, SendBuffer: 1 << 16, RecvBuffer: 1 << 15, ConnectTimeout: 2 * time.Second,
 		TOS: 0x28, BindToDevice: "lo", TCPMaxRT: 1500 * time.Millisecond, Backlog: 7,
+		SocketType: "SUB", Rate: 1000, RecoveryIvl: 3 * time.Second, MulticastHops: 2, MulticastMaxTPDU: 9000,
 		Extra: map[string]string{"k": "v"},
 	}
 	// A field left out of the list above would cross as zero unnoticed.

@@ -165,6 +165,11 @@ type Options struct {
 	BindToDevice      string                 `protobuf:"bytes,11,opt,name=bind_to_device,json=bindToDevice,proto3" json:"bind_to_device,omitempty"`
 	TcpMaxRt          int64                  `protobuf:"varint,12,opt,name=tcp_max_rt,json=tcpMaxRt,proto3" json:"tcp_max_rt,omitempty"`
 	Backlog           int32                  `protobuf:"varint,13,opt,name=backlog,proto3" json:"backlog,omitempty"`
+	SocketType        string                 `protobuf:"bytes,14,opt,name=socket_type,json=socketType,proto3" json:"socket_type,omitempty"`
+	Rate              int32                  `protobuf:"varint,15,opt,name=rate,proto3" json:"rate,omitempty"`
+	RecoveryIvl       int64                  `protobuf:"varint,16,opt,name=recovery_ivl,json=recoveryIvl,proto3" json:"recovery_ivl,omitempty"`
+	MulticastHops     int32                  `protobuf:"varint,17,opt,name=multicast_hops,json=multicastHops,proto3" json:"multicast_hops,omitempty"`
+	MulticastMaxTpdu  int32                  `protobuf:"varint,18,opt,name=multicast_max_tpdu,json=multicastMaxTpdu,proto3" json:"multicast_max_tpdu,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -286,6 +291,41 @@ func (x *Options) GetTcpMaxRt() int64 {
 func (x *Options) GetBacklog() int32 {
 	if x != nil {
 		return x.Backlog
+	}
+	return 0
+}
+
+func (x *Options) GetSocketType() string {
+	if x != nil {
+		return x.SocketType
+	}
+	return ""
+}
+
+func (x *Options) GetRate() int32 {
+	if x != nil {
+		return x.Rate
+	}
+	return 0
+}
+
+func (x *Options) GetRecoveryIvl() int64 {
+	if x != nil {
+		return x.RecoveryIvl
+	}
+	return 0
+}
+
+func (x *Options) GetMulticastHops() int32 {
+	if x != nil {
+		return x.MulticastHops
+	}
+	return 0
+}
+
+func (x *Options) GetMulticastMaxTpdu() int32 {
+	if x != nil {
+		return x.MulticastMaxTpdu
 	}
 	return 0
 }
@@ -967,7 +1007,7 @@ const file_transport_proto_rawDesc = "" +
 	"\x05Error\x124\n" +
 	"\x04kind\x18\x01 \x01(\x0e2 .zeroplug.transport.v1.ErrorKindR\x04kind\x12\x14\n" +
 	"\x05errno\x18\x02 \x01(\x05R\x05errno\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"\xaa\x04\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xd7\x05\n" +
 	"\aOptions\x12\x12\n" +
 	"\x04ipv6\x18\x01 \x01(\bR\x04ipv6\x12$\n" +
 	"\x0etcp_keep_alive\x18\x02 \x01(\x05R\ftcpKeepAlive\x12-\n" +
@@ -985,7 +1025,13 @@ const file_transport_proto_rawDesc = "" +
 	"\x0ebind_to_device\x18\v \x01(\tR\fbindToDevice\x12\x1c\n" +
 	"\n" +
 	"tcp_max_rt\x18\f \x01(\x03R\btcpMaxRt\x12\x18\n" +
-	"\abacklog\x18\r \x01(\x05R\abacklog\x1a8\n" +
+	"\abacklog\x18\r \x01(\x05R\abacklog\x12\x1f\n" +
+	"\vsocket_type\x18\x0e \x01(\tR\n" +
+	"socketType\x12\x12\n" +
+	"\x04rate\x18\x0f \x01(\x05R\x04rate\x12!\n" +
+	"\frecovery_ivl\x18\x10 \x01(\x03R\vrecoveryIvl\x12%\n" +
+	"\x0emulticast_hops\x18\x11 \x01(\x05R\rmulticastHops\x12,\n" +
+	"\x12multicast_max_tpdu\x18\x12 \x01(\x05R\x10multicastMaxTpdu\x1a8\n" +
 	"\n" +
 	"ExtraEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
