@@ -43,6 +43,8 @@ var built struct {
 
 // binaries builds zeroplug and the plugin into one directory, once per test binary,
 // readable by every user (a test runs them as nobody), and returns zeroplug's path.
+// Under -race they are built with the race detector, which makes a race in them an
+// exit status 66 and its report on cat's standard error.
 func binaries(t testing.TB) string {
 	t.Helper()
 	built.once.Do(func() {
@@ -69,9 +71,14 @@ func binaries(t testing.TB) string {
 			{"zeroplug", "./cmd/zeroplug"},
 			{"zeroplug-transport-pgm", "./plugins/pgm/cmd/zeroplug-transport-pgm"},
 		} {
-			cmd := exec.Command(goCmd, "build", "-o", filepath.Join(dir, b.out), b.pkg)
+			args := []string{"build", "-o", filepath.Join(dir, b.out)}
+			env := "CGO_ENABLED=0"
+			if raceEnabled {
+				args, env = append(args, "-race"), "CGO_ENABLED=1"
+			}
+			cmd := exec.Command(goCmd, append(args, b.pkg)...)
 			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			cmd.Env = append(os.Environ(), env)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				built.err = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
 				return
@@ -104,7 +111,18 @@ func libzmqEndpoint(scheme string, n *netnstest.Namespace) string {
 // startCat runs zeroplug cat with args inside n.
 func startCat(t *testing.T, n *netnstest.Namespace, args ...string) *peertest.Proc {
 	t.Helper()
-	return peertest.Start(t, "ip", append([]string{"netns", "exec", n.Name, binaries(t), "cat"}, args...)...)
+	return checkRaces(t, peertest.Start(t, "ip", append([]string{"netns", "exec", n.Name, binaries(t), "cat"}, args...)...))
+}
+
+// checkRaces fails the test, when it ends, if the race detector reported on cat's
+// standard error (where the plugin's standard error goes too).
+func checkRaces(t *testing.T, p *peertest.Proc) *peertest.Proc {
+	t.Cleanup(func() {
+		if strings.Contains(p.Stderr(), "WARNING: DATA RACE") {
+			t.Errorf("%s raced:\n%s", p, p.Stderr())
+		}
+	})
+	return p
 }
 
 // startLibzmq runs the libzmq peer with args inside n, with RATE and RECOVERY_IVL.
@@ -193,5 +211,5 @@ func startCatIn(t *testing.T, n *netnstest.Namespace, args ...string) *peertest.
 	}
 	cmd := []string{"netns", "exec", n.Name, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
 		"--inh-caps=-all", "--bounding-set=-all", "env", "HOME=" + cache, "XDG_CACHE_HOME=" + cache, binaries(t), "cat"}
-	return peertest.Start(t, "ip", append(cmd, args[1:]...)...)
+	return checkRaces(t, peertest.Start(t, "ip", append(cmd, args[1:]...)...))
 }
