@@ -94,9 +94,9 @@ func benchHelper(mode, endpoint string, size int, d time.Duration) int {
 	}
 	time.Sleep(time.Second)
 	fmt.Println("ready")
-	var count, lo, hi uint64
+	var count, lo, hi, markCount uint64
 	lo = ^uint64(0)
-	var first, last time.Time
+	var first, last, mark time.Time
 	giveUp := time.Now().Add(d + 35*time.Second)
 	for {
 		frames, err := s.Recv()
@@ -107,17 +107,20 @@ func benchHelper(mode, endpoint string, size int, d time.Duration) int {
 			continue
 		}
 		seq := binary.BigEndian.Uint64(frames[0])
-		if count == 0 {
-			first = time.Now()
-		}
 		last = time.Now()
+		if count == 0 {
+			first = last
+		}
 		count++
+		if mark.IsZero() && last.Sub(first) >= time.Second {
+			mark, markCount = last, count
+		}
 		lo, hi = min(lo, seq), max(hi, seq)
 	}
 	secs := last.Sub(first).Seconds()
 	perSec, missing := 0.0, uint64(0)
-	if secs > 0 {
-		perSec = float64(count-1) / secs
+	if steady := last.Sub(mark).Seconds(); !mark.IsZero() && steady > 0 {
+		perSec = float64(count-markCount) / steady // as pgmbench.c: from one second on
 	}
 	if count > 0 {
 		missing = hi - lo + 1 - count
