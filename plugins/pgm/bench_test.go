@@ -81,10 +81,14 @@ type benchResult struct {
 	recvCPU, sendCPU float64 // µs per message delivered
 }
 
-// rate is the steady rate, or why there is none: the messages came within two
-// seconds (the first second is not counted), or repair never caught up.
+// rate is the steady rate, or why there is none: the receiver stalled (less than
+// half of what was sent arrived before it heard nothing for 3 s), or what arrived
+// came within two seconds (the first second is not counted).
 func (r benchResult) rate() string {
-	if r.seconds < 2 {
+	switch {
+	case 2*r.received < r.sent:
+		return "n/a (stalled)"
+	case r.seconds < 2:
 		return fmt.Sprintf("n/a (all in %.1f s)", r.seconds)
 	}
 	return fmt.Sprintf("%.0f", r.perSec)

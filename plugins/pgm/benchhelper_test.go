@@ -84,7 +84,7 @@ func benchHelper(mode, endpoint string, size int, d time.Duration) int {
 		waitStdin()
 		return 0
 	}
-	s, err := ctx.NewSocket(zeroplug.SUB, rate, ivl, zeroplug.Subscribe(""), zeroplug.RecvTimeout(time.Second), zeroplug.Linger(0))
+	s, err := ctx.NewSocket(zeroplug.SUB, rate, ivl, zeroplug.Subscribe(""), zeroplug.RecvTimeout(3*time.Second), zeroplug.Linger(0))
 	if err != nil {
 		return die(err)
 	}

@@ -8,7 +8,7 @@
  *                                        number first) as fast as RATE lets it for
  *                                        SECONDS, prints "sent=N", then waits for its
  *                                        stdin to end (repairs go on) and closes.
- *   pgmbench sub ENDPOINT SIZE SECONDS   a SUB prints "ready", receives until 1 s passes
+ *   pgmbench sub ENDPOINT SIZE SECONDS   a SUB prints "ready", receives until 3 s pass
  *                                        without a message (or SECONDS+5), prints
  *                                        "received=N seconds=T msgs_per_s=R missing=M"
  *                                        (R from one second after the first message
@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
         fflush(stdout);
         wait_stdin();
     } else {
-        int timeout = 1000;
+        int timeout = 3000; /* a repair may take a while: OpenPGM NAKs again every 200 ms */
         zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
         struct timespec pause = {1, 0};
         nanosleep(&pause, NULL); /* OpenPGM joins in libzmq's I/O thread */
