@@ -61,9 +61,14 @@ func TestLateJoiner(t *testing.T) {
 			a, b := netnstest.Pair(t)
 			b.DropFrom(t, a.Addr, 10)
 			want := messages(400, 3000)
+			// A first SUB, there from the start, tells when the PUB is well into
+			// its stream.
+			witness := startSubscriber(t, b, scheme, "-n", "40")
 			streamPublisher(t, a, scheme, want, 5*time.Millisecond)
-			time.Sleep(500 * time.Millisecond) // the PUB is well into its stream
-			sub := startSubscriber(t, b, scheme, "-n", "100")
+			if _, err := witness.Lines(40, testTimeout); err != nil {
+				t.Fatal(err)
+			}
+			sub := startCat(t, b, "-t", "SUB", "-c", endpoint(scheme, b), "-o", "RATE="+testRate, "-n", "100")
 			got, err := sub.Lines(100, testTimeout)
 			if err != nil {
 				t.Fatal(err)
