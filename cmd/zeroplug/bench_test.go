@@ -182,6 +182,11 @@ func TestBenchUsage(t *testing.T) {
 		{"bad count", []string{"thr", "inproc://x", "--count", "0"}, 2, "--count 0"},
 		{"bad size", []string{"lat", "inproc://x", "--size", "-1"}, 2, "--size -1"},
 		{"not a number", []string{"lat", "inproc://x", "--size", "big"}, 2, "invalid value"},
+		{"unknown pattern", []string{"thr", "tcp://127.0.0.1:5555", "--pattern", "push-pull"}, 2, `--pattern "push-pull"`},
+		{"pattern one end", []string{"thr-recv", "tcp://127.0.0.1:5555", "--pattern", "radio-dish"}, 2, "--pattern is for thr and lat"},
+		{"pattern udp", []string{"lat", "udp://127.0.0.1:5555", "--pattern", "client-server"}, 2, "udp carries RADIO and DISH only"},
+		{"pattern nocopy", []string{"thr", "tcp://127.0.0.1:5555", "--pattern", "radio-dish", "--nocopy"}, 2, "--pattern and --nocopy"},
+		{"pattern curve", []string{"thr", "tcp://127.0.0.1:5555", "--pattern", "client-server", "--curve"}, 2, "--pattern and --curve"},
 		{"bad endpoint", []string{"thr-recv", "tcp://no.such.host.invalid:5555", "--count", "1"}, 1,
 			"bind tcp://no.such.host.invalid:5555"},
 	} {
