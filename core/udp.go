@@ -23,6 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/ipv4"
+
 	"github.com/zeroplug/zeroplug/sdk"
 )
 
@@ -193,18 +195,28 @@ func setUDPBuffers(conn *net.UDPConn, o *options) error {
 	return err
 }
 
+// udpReadBatch is how many datagrams one system call may read (recvmmsg on
+// Linux): a DISH that wakes once for several datagrams keeps up with a RADIO
+// that sends one per call, where one read per wake-up fell behind and lost
+// what the kernel buffer could not hold.
+const udpReadBatch = 8
+
 // readLoop reads datagrams until the socket is closed or the binding told
-// to stop; one buffer of maxDatagram bytes serves them all, and each
-// message copies out what it keeps.
+// to stop, up to udpReadBatch at a time into buffers of maxDatagram bytes,
+// and each message copies out what it keeps.
 func (e *udpEndpoint) readLoop(ownsPipe bool) {
 	s := e.s
 	defer s.wg.Done()
 	if ownsPipe {
 		defer s.removePipe(e.p)
 	}
-	buf := make([]byte, maxDatagram)
+	batch := make([]ipv4.Message, udpReadBatch)
+	for i := range batch {
+		batch[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	}
+	pc := ipv4.NewPacketConn(e.conn) // its ReadBatch reads IPv6 datagrams too
 	for {
-		n, _, flags, from, err := e.conn.ReadMsgUDPAddrPort(buf, nil)
+		n, err := pc.ReadBatch(batch, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 				return
@@ -220,22 +232,34 @@ func (e *udpEndpoint) readLoop(ownsPipe bool) {
 			}
 			continue
 		}
-		// A datagram longer than maxDatagram arrives cut short: libzmq
-		// hands on what fits, zeroplug drops it, since it is not the
-		// message that was sent.
-		m, ok := e.decode(buf[:n], from)
-		if truncated(flags) {
-			ok = false
+		for i := range batch[:n] {
+			e.receive(&batch[i])
 		}
-		if !ok {
-			e.malformed.Add(1)
-			s.log.Debug("malformed datagram dropped", "endpoint", e.endpoint, "from", from.String(), "bytes", n)
-			continue
-		}
-		if !e.p.deliver(m) {
-			s.log.Debug("datagram dropped: the receive queue is full (RCVHWM)", "endpoint", e.endpoint)
-			e.dropped.Add(1)
-		}
+	}
+}
+
+// receive hands one datagram of a batch to the pattern.
+func (e *udpEndpoint) receive(d *ipv4.Message) {
+	s := e.s
+	var from netip.AddrPort
+	if a, ok := d.Addr.(*net.UDPAddr); ok {
+		from = a.AddrPort()
+	}
+	// A datagram longer than maxDatagram arrives cut short: libzmq hands
+	// on what fits, zeroplug drops it, since it is not the message that
+	// was sent.
+	m, ok := e.decode(d.Buffers[0][:d.N], from)
+	if truncated(d.Flags) {
+		ok = false
+	}
+	if !ok {
+		e.malformed.Add(1)
+		s.log.Debug("malformed datagram dropped", "endpoint", e.endpoint, "from", from.String(), "bytes", d.N)
+		return
+	}
+	if !e.p.deliver(m) {
+		s.log.Debug("datagram dropped: the receive queue is full (RCVHWM)", "endpoint", e.endpoint)
+		e.dropped.Add(1)
 	}
 }
 
