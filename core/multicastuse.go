@@ -1,0 +1,43 @@
+package core
+
+import (
+	"fmt"
+
+	"github.com/zeroplug/zeroplug/sdk"
+)
+
+// checkMulticastUse refuses what libzmq refuses with ENOCOMPATPROTO
+// (socket_base_t::check_protocol): the multicast transports, served by plugins,
+// for a socket other than PUB, XPUB, SUB and XSUB. It is checked here, at Bind
+// and at Connect, because a connect's dial runs in the background, where the
+// plugin's own refusal would only be retried.
+func (s *Socket) checkMulticastUse(ep sdk.Endpoint) error {
+	switch ep.Scheme {
+	case "pgm", "epgm", "norm":
+	default:
+		return nil
+	}
+	switch s.typ {
+	case PUB, XPUB, SUB, XSUB:
+		return nil
+	}
+	return fmt.Errorf("%w: %s:// serves PUB, XPUB, SUB and XSUB sockets only, not %s", ErrNotSupported, ep.Scheme, s.typ)
+}
+
+// subscribedToAll reports whether a PUB or XPUB sends everything to the pipe of
+// endpoint, whatever its peer subscribed: a multicast transport carries no
+// subscription upstream, so libzmq's socket_base_t::connect sets subscribe_to_all
+// for pgm, epgm and norm, and the pipe starts with the empty subscription, from
+// the moment it is attached (the messages sent before the plugin's stream is up
+// queue for it instead of being dropped as unsubscribed).
+func subscribedToAll(endpoint string) bool {
+	ep, err := sdk.ParseEndpoint(endpoint)
+	if err != nil {
+		return false
+	}
+	switch ep.Scheme {
+	case "pgm", "epgm", "norm":
+		return true
+	}
+	return false
+}
