@@ -42,8 +42,9 @@ type engine struct {
 const flushSize = 256 << 10
 
 // readBatch bounds how many decoded messages the reader hands to the pipe
-// at once.
-const readBatch = 256
+// at once. The batch lives on the reader's stack, which an idle connection
+// keeps: 64 messages are 3.5 KB of it, and still one lock per 64 messages.
+const readBatch = 64
 
 func newEngine(s *Socket, conn net.Conn, endpoint string, maxMsgSize int64) *engine {
 	e := &engine{
