@@ -57,6 +57,7 @@ func newEngine(s *Socket, conn net.Conn, endpoint string, maxMsgSize int64) *eng
 		done:     make(chan struct{}),
 	}
 	e.dec.MaxSize = maxMsgSize
+	e.dec.Alloc = allocBody
 	if w, ok := s.pat.(wireReader); ok {
 		e.wire = w
 	}
@@ -158,9 +159,9 @@ func (e *engine) readLoop(p *pipe) error {
 			parts = append(parts, body)
 			continue
 		} else {
-			m := msg{body: body}
+			m := msg{body: body, pooled: true}
 			if parts != nil {
-				m = msg{parts: append(parts, body)}
+				m = msg{parts: append(parts, body), pooled: true}
 				parts = nil
 			}
 			keep := true
