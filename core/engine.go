@@ -42,8 +42,9 @@ type engine struct {
 const flushSize = 256 << 10
 
 // readBatch bounds how many decoded messages the reader hands to the pipe
-// at once.
-const readBatch = 256
+// at once. The batch lives on the reader's stack, which an idle connection
+// keeps: 64 messages are 3.5 KB of it, and still one lock per 64 messages.
+const readBatch = 64
 
 func newEngine(s *Socket, conn net.Conn, endpoint string, maxMsgSize int64) *engine {
 	e := &engine{
@@ -56,6 +57,7 @@ func newEngine(s *Socket, conn net.Conn, endpoint string, maxMsgSize int64) *eng
 		done:     make(chan struct{}),
 	}
 	e.dec.MaxSize = maxMsgSize
+	e.dec.Alloc = allocBody
 	if w, ok := s.pat.(wireReader); ok {
 		e.wire = w
 	}
@@ -157,9 +159,9 @@ func (e *engine) readLoop(p *pipe) error {
 			parts = append(parts, body)
 			continue
 		} else {
-			m := msg{body: body}
+			m := msg{body: body, pooled: true}
 			if parts != nil {
-				m = msg{parts: append(parts, body)}
+				m = msg{parts: append(parts, body), pooled: true}
 				parts = nil
 			}
 			keep := true

@@ -57,7 +57,8 @@ ZMQPEER_PLAIN_SERVER, ZMQPEER_PLAIN_USER and ZMQPEER_PLAIN_PASSWORD from its env
 Measurement, as zmqpeer: sockets have no high-water mark (ZMQPEER_HWM in the environment
 sets one on both ends) and linger until everything is delivered; every message is sent from one
 buffer of BYTES bytes, which Send copies (--nocopy: hands over, as zmqpeer's zmq_msg_send of
-a fresh zmq_msg_init_size buffer does); the receiver checks each size. thr starts its clock when the
+a fresh zmq_msg_init_size buffer does); the receiver checks each size and releases each
+message (Msg.Release), as libzmq's perf tools close each one. thr starts its clock when the
 first message arrives and reports (N-1)/seconds; lat times N round trips and reports
 seconds/N/2 as one_way_us. inproc:// endpoints work in thr and lat only (both ends in this
 process); a wildcard port (tcp://127.0.0.1:*) works in thr and lat.
@@ -314,19 +315,23 @@ func (b *bench) thrRecv(ctx context.Context, stdout io.Writer) error {
 	return pull.Close()
 }
 
-// thrReceive receives count messages of size bytes and prints the mode=thr line.
+// thrReceive receives count messages of size bytes and prints the mode=thr line. Each
+// message is received into one Msg and released once checked, as libzmq's perf tools
+// close each zmq_msg_t (which frees its buffer to malloc, which hands it straight
+// back): the next message is read into the same memory.
 func (b *bench) thrReceive(ctx context.Context, pull *core.Socket, stdout io.Writer) error {
-	check := func(frames [][]byte) error {
-		if len(frames) != 1 || len(frames[0]) != b.size {
-			return fmt.Errorf("bad size: got %d frames of %d bytes, want 1 of %d", len(frames), msgLen(frames), b.size)
+	var m core.Msg
+	recv := func() error {
+		if err := pull.RecvIntoContext(ctx, &m); err != nil {
+			return failed(ctx, "recv", err)
 		}
+		if len(m.Frames) != 1 || len(m.Frames[0]) != b.size {
+			return fmt.Errorf("bad size: got %d frames of %d bytes, want 1 of %d", len(m.Frames), msgLen(m.Frames), b.size)
+		}
+		m.Release()
 		return nil
 	}
-	frames, err := pull.RecvContext(ctx)
-	if err != nil {
-		return failed(ctx, "recv", err)
-	}
-	if err := check(frames); err != nil {
+	if err := recv(); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -334,11 +339,7 @@ func (b *bench) thrReceive(ctx context.Context, pull *core.Socket, stdout io.Wri
 		if i%interruptCheck == 0 && ctx.Err() != nil {
 			return errInterrupted
 		}
-		frames, err := pull.RecvContext(ctx)
-		if err != nil {
-			return failed(ctx, "recv", err)
-		}
-		if err := check(frames); err != nil {
+		if err := recv(); err != nil {
 			return err
 		}
 	}
