@@ -95,7 +95,7 @@ func (s *Socket) bindUDP(ep sdk.Endpoint, given string) error {
 	}
 	conn, err := listenUDP(addr, o, true)
 	if err == nil {
-		err = setUDPBuffers(conn, o)
+		err = setUDPBuffers(conn, o, true)
 	}
 	if err != nil {
 		s.event(Event{Type: EventBindFailed, Endpoint: given, Err: err})
@@ -148,7 +148,7 @@ func (s *Socket) connectUDP(ep sdk.Endpoint, given string) error {
 	}
 	conn, err := listenUDP(addr, o, false)
 	if err == nil {
-		err = setUDPBuffers(conn, o)
+		err = setUDPBuffers(conn, o, false)
 	}
 	if err != nil {
 		return err
@@ -178,13 +178,25 @@ func (s *Socket) connectUDP(ep sdk.Endpoint, given string) error {
 	return nil
 }
 
-// setUDPBuffers applies SNDBUF and RCVBUF (SO_SNDBUF, SO_RCVBUF) when set:
-// a DISH that falls behind a burst loses what its kernel buffer cannot
-// hold, and RCVBUF is the knob for it. It closes conn when it fails.
-func setUDPBuffers(conn *net.UDPConn, o *options) error {
+// udpReceiveBuffer is the SO_RCVBUF a binding (DISH, DGRAM) asks for when
+// RCVBUF is not set: 4 MiB, which the kernel caps at net.core.rmem_max.
+// Where libzmq leaves the system default (212992 bytes on Linux, about 270
+// small datagrams), zeroplug asks for more, as quic-go does for the same
+// reason: a reader that is not scheduled for a millisecond while a sender
+// on the same host runs flat out loses what the small buffer cannot hold.
+// The kernel charges the memory only while datagrams wait in it.
+const udpReceiveBuffer = 4 << 20
+
+// setUDPBuffers applies SNDBUF and RCVBUF (SO_SNDBUF, SO_RCVBUF) when set,
+// and udpReceiveBuffer to a binding without RCVBUF: a DISH that falls
+// behind a burst loses what its kernel buffer cannot hold, and RCVBUF is the
+// knob for it. It closes conn when it fails.
+func setUDPBuffers(conn *net.UDPConn, o *options, binding bool) error {
 	var err error
 	if n := o.transport.RecvBuffer; n > 0 {
 		err = conn.SetReadBuffer(n)
+	} else if binding {
+		err = conn.SetReadBuffer(udpReceiveBuffer)
 	}
 	if n := o.transport.SendBuffer; n > 0 && err == nil {
 		err = conn.SetWriteBuffer(n)
