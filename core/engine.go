@@ -156,6 +156,11 @@ func (e *engine) readLoop(p *pipe) error {
 				batch = append(batch, m)
 			}
 		} else if flags&zmtp.FlagMore != 0 {
+			if parts == nil {
+				// Room for the commonest multipart messages (a RADIO's group
+				// and body, a ROUTER's id and body) in one allocation.
+				parts = make([][]byte, 0, 2)
+			}
 			parts = append(parts, body)
 			continue
 		} else {
