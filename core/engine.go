@@ -106,6 +106,10 @@ func (e *engine) run(p *pipe, o *options, first []msg) error {
 	kick := func() { e.stop(errKicked) }
 	p.kick.Store(&kick)
 	defer p.kick.Store(nil)
+	if e.handsOverAtClose() {
+		p.awaitingPeer.Store(true)
+		defer p.awaitingPeer.Store(false)
+	}
 
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -335,9 +339,20 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 			continue
 		}
 		p.writing.Store(false)
+		var closing <-chan struct{}
+		if e.handsOverAtClose() {
+			closing = e.s.closing
+		}
 		select {
 		case <-p.writerWake:
 		case <-e.cmdWake:
+		case <-closing:
+			if !p.out.empty() {
+				continue // written first
+			}
+			e.closeWrite()
+			<-e.done
+			return nil
 		case <-e.done:
 			return nil
 		}

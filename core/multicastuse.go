@@ -41,3 +41,23 @@ func subscribedToAll(endpoint string) bool {
 	}
 	return false
 }
+
+// handsOverAtClose reports whether the engine, when its socket closes, hands the
+// end of the stream to its peer and waits for the peer to close it, within
+// LINGER: a PUB's or XPUB's over pgm, epgm or norm, whose plugin goes on
+// answering repair requests for the last messages (for RECOVERY_IVL at most)
+// after it has sent them, and closes the stream when it is done. Closing at once
+// would end the plugin's multicast session with the process.
+func (e *engine) handsOverAtClose() bool {
+	return (e.s.typ == PUB || e.s.typ == XPUB) && subscribedToAll(e.endpoint)
+}
+
+// closeWrite shuts down the sending half of the connection, when it has one, so
+// that the peer reads the end of the stream and the engine goes on reading until
+// the peer closes; without one, it closes the connection.
+func (e *engine) closeWrite() {
+	if cw, ok := e.conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		return
+	}
+	e.stop(nil)
+}

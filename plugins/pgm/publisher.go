@@ -41,7 +41,6 @@ func (s *engine) runPublisher() error {
 		return err
 	}
 	defer func() {
-		sender.Close()
 		st := sender.Stats()
 		log.Printf("[DEBUG] %s: source closed: odata=%d rdata=%d ncf=%d spm=%d naked=%d rejected=%d",
 			s.cfg.ep, st.ODATA, st.RDATA, st.NCF, st.SPM, st.NAKed, st.Rejected)
@@ -60,6 +59,7 @@ func (s *engine) runPublisher() error {
 	dgrams := make(chan datagram, datagramsInFlight)
 	go s.readDatagrams(dgrams)
 	defer func() {
+		sender.Close() // three SPMs with OPT_FIN, before the sockets close
 		s.conn.close() // ends readDatagrams
 		for d := range dgrams {
 			s.recycle(d)
