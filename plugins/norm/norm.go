@@ -58,9 +58,16 @@ var (
 // Schemes returns "norm".
 func (*Driver) Schemes() []string { return []string{Scheme} }
 
-// Validate checks an endpoint's syntax without opening a socket.
+// Validate checks an endpoint's syntax, and that its interface exists (or,
+// without one, that the session address has a route), without opening a
+// socket: Connect reports those at once, where libzmq's connect succeeds
+// and its session aborts the process.
 func (*Driver) Validate(ep sdk.Endpoint, _ bool) error {
-	_, err := parseAddress(ep)
+	a, err := parseAddress(ep)
+	if err != nil {
+		return err
+	}
+	_, _, err = resolveInterface(ep, a)
 	return err
 }
 
