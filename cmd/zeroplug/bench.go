@@ -33,6 +33,7 @@ Modes:
             mode=lat size=S roundtrips=N seconds=T one_way_us=U
   lat-rep   REP binds and echoes N requests; prints nothing
   lat-req   REQ connects and makes N round trips; prints the mode=lat line
+` + benchRawHelp + `
 
 Flags (before or after MODE and ENDPOINT):
   --size BYTES  the size of each message (default 16)
@@ -112,7 +113,7 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 	counted := false
 	fs.Visit(func(f *flag.Flag) { counted = counted || f.Name == "count" })
 	switch c.mode {
-	case "thr", "thr-recv", "thr-send":
+	case "thr", "thr-recv", "thr-send", "raw-recv", "raw-send":
 		if !counted {
 			c.count = 1000000
 		}
@@ -121,19 +122,23 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 			c.count = 10000
 		}
 	default:
-		return bad("unknown mode %q (thr, thr-recv, thr-send, lat, lat-rep, lat-req)", c.mode)
+		return bad("unknown mode %q (thr, thr-recv, thr-send, lat, lat-rep, lat-req, raw-recv, raw-send)", c.mode)
 	}
 	switch {
 	case c.size < 0:
 		return bad("--size %d: want 0 or more bytes", c.size)
 	case c.count < 1:
 		return bad("--count %d: want at least 1", c.count)
+	case strings.HasPrefix(c.mode, "raw-") && !strings.HasPrefix(c.endpoint, "tcp://") && !strings.HasPrefix(c.endpoint, "ipc://"):
+		return bad("%s: raw modes take tcp:// or ipc://", c.endpoint)
 	case strings.HasPrefix(c.endpoint, "inproc://") && c.mode != "thr" && c.mode != "lat":
 		return bad("%s: inproc needs both ends in one process: use mode thr or lat", c.endpoint)
 	}
 	bothEnds := c.mode == "thr" || c.mode == "lat"
 	given := secFlags.given()
 	switch {
+	case strings.HasPrefix(c.mode, "raw-") && (c.curve || c.noCopy || len(given) > 0):
+		return bad("%s moves bytes over a plain socket: no ZMTP, no security, no SendNoCopy", c.mode)
 	case c.curve && !bothEnds:
 		return bad("--curve is for thr and lat, which run both ends; %s takes --curve-serverkey KEY "+
 			"(a client) or --curve-server --curve-secretkey KEY (a server)", c.mode)
@@ -177,6 +182,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = b.runPattern(ctx, stdout)
 	case c.mode == "thr":
 		err = b.thr(ctx, stdout)
+	case c.mode == "raw-recv":
+		err = b.rawRecv(ctx, stdout)
+	case c.mode == "raw-send":
+		err = b.rawSend(ctx)
 	case c.mode == "thr-recv":
 		err = b.thrRecv(ctx, stdout)
 	case c.mode == "thr-send":
