@@ -126,14 +126,15 @@ fuzz:
 	done <<< "$$targets"
 
 # bench measures zeroplug, libzmq (zmqpeer) and go-zeromq/zmq4 (zmq4peer) side by side and
-# prints Markdown tables, CURVE and the draft sockets included (beside libzmq 4.3.5 with the
+# prints Markdown tables, CURVE, the two-process table (beside a raw socket) and the draft sockets
+# included (the draft ones beside libzmq 4.3.5 with the
 # draft API, zeromq.js's) (cmd/benchtable; BENCHFLAGS adds its flags, e.g. -rounds 5 -scale 0.5,
 # or -curve=false -draft=false).
 # The Go benchmarks: go test -run '^$' -bench . ./...
 BENCHFLAGS ?=
 bench: deps build $(BIN)/zmqpeer-draft
 	$(GO) run ./cmd/benchtable -zeroplug $(BIN)/zeroplug -zmqpeer $(BIN)/zmqpeer -zmq4peer $(BIN)/zmq4peer \
-		-zmqpeer-draft $(BIN)/zmqpeer-draft -curve -draft $(BENCHFLAGS)
+		-zmqpeer-draft $(BIN)/zmqpeer-draft -curve -split -draft $(BENCHFLAGS)
 
 # bench-vm boots the test VM of internal/vmtest (qemu, software emulation) and compares there,
 # over vsock and tipc, zeroplug through the plugins, zeroplug with the driver linked in and a

@@ -61,6 +61,7 @@ type config struct {
 	curve      bool
 	curveSizes []int
 	draft      bool // the draft tables (draft.go)
+	split      bool // the separate-process table (split.go)
 }
 
 // impl is one implementation under test.
@@ -115,6 +116,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	zmqpeerPath := fs.String("zmqpeer", "", "path of zmqpeer, the libzmq peer (default: build cmd/zmqpeer/zmqpeer.c)")
 	zmq4peerPath := fs.String("zmq4peer", "", "path of zmq4peer, the go-zeromq/zmq4 peer (default: build ./cmd/zmq4peer)")
 	draftPath := fs.String("zmqpeer-draft", "", "path of zmqpeer-draft, zmqpeer on zeromq.js's libzmq 4.3.5 with the draft API (default: build it with scripts/build-zmqpeer-draft.sh)")
+	fs.BoolVar(&c.split, "split", false, "also measure with the sender and the receiver in separate processes, over tcp and ipc, each direction between zeroplug and libzmq, beside a raw socket, with the receivers' peak memory")
 	fs.BoolVar(&c.draft, "draft", false, "also measure the draft sockets, RADIO/DISH over udp and tcp and CLIENT/SERVER over tcp, zeroplug (bench --pattern) beside libzmq 4.3.5 (zmqpeer-draft)")
 	fs.IntVar(&c.rounds, "rounds", 3, "measured runs of each program per cell, alternating the programs; the median is reported")
 	fs.Float64Var(&c.scale, "scale", 1, "multiplies the default counts (2,000,000 at 16 B ... 20,000 at 64 KiB; 10,000 round trips)")
@@ -180,6 +182,9 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	}
 	if c.curve {
 		b.curveTables(stdout)
+	}
+	if c.split {
+		b.splitTable(stdout)
 	}
 	if c.draft {
 		b.draftTables(stdout)

@@ -220,6 +220,48 @@ esac`)
 	}
 }
 
+// -split runs each sender beside its receiver, in two processes, in every direction
+// and over a raw socket, and reads the rate from the receiver.
+func TestSplitTable(t *testing.T) {
+	dir := t.TempDir()
+	// zmqpeer: MODE ENDPOINT SIZE COUNT; zeroplug: bench MODE ENDPOINT --size SIZE --count COUNT.
+	// A receiver prints a rate that says which it is; a sender prints nothing.
+	zmqpeer := fake(t, dir, "zmqpeer", `case $1 in
+thr-recv) echo "mode=thr size=$3 count=$4 seconds=0.1 msgs_per_s=1000000 mbit_per_s=1.0";;
+thr-send) ;;
+*) exit 1;;
+esac`)
+	zeroplug := fake(t, dir, "zeroplug", `case $2 in
+thr-recv) echo "mode=thr size=$5 count=$7 seconds=0.1 msgs_per_s=1500000 mbit_per_s=1.0";;
+raw-recv) echo "mode=thr size=$5 count=$7 seconds=0.1 msgs_per_s=4000000 mbit_per_s=1.0";;
+thr-send|raw-send) ;;
+*) exit 1;;
+esac`)
+	zmq4peer := fake(t, dir, "zmq4peer", "exit 1")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"benchtable", "-zeroplug", zeroplug, "-zmqpeer", zmqpeer, "-zmq4peer", zmq4peer,
+		"-split", "-transports=", "-lat-transports=", "-rounds", "3", "-timeout", "5s", "-scale", "0.001"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("status %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"## Throughput in two processes",
+		"| tcp | 16 | 1,000,000 | 1,500,000 | 1.50× | 1,000,000 | 1.00× | 1,500,000 | 1.50× | 4,000,000 | 0.25× | 0.38× |",
+		"| ipc | 1048576 | 1,000,000 | 1,500,000 | 1.50× |",
+		"zmqpeer thr-recv tcp://127.0.0.1:",
+		" & zeroplug bench thr-send tcp://127.0.0.1:",
+		"zeroplug bench raw-recv ipc://",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Failures") {
+		t.Errorf("a run failed:\n%s", out)
+	}
+}
+
 func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", 100000: "100,000"} {
 		if got := thousands(n); got != want {
