@@ -126,10 +126,10 @@ fuzz:
 	done <<< "$$targets"
 
 # bench measures zeroplug, libzmq (zmqpeer) and go-zeromq/zmq4 (zmq4peer) side by side and
-# prints Markdown tables, CURVE, the two-process table (beside a raw socket) and the draft sockets
-# included (the draft ones beside libzmq 4.3.5 with the
-# draft API, zeromq.js's) (cmd/benchtable; BENCHFLAGS adds its flags, e.g. -rounds 5 -scale 0.5,
-# or -curve=false -draft=false).
+# prints Markdown tables: in one process, CURVE, sender and receiver in two processes beside a raw
+# socket, and the draft sockets beside libzmq 4.3.5 with the draft API, zeromq.js's
+# (cmd/benchtable; BENCHFLAGS adds its flags, e.g. -rounds 5 -scale 0.5, or -curve=false
+# -split=false -draft=false).
 # The Go benchmarks: go test -run '^$' -bench . ./...
 BENCHFLAGS ?=
 bench: deps build $(BIN)/zmqpeer-draft

@@ -234,4 +234,3 @@ func mib(kib []float64) string {
 	}
 	return fmt.Sprintf("%.1f", m/1024)
 }
-
