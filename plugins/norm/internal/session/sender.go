@@ -426,6 +426,7 @@ func (s *Sender) sendSegment(ref segRef, flags uint8) int {
 		payload = b.parity[j]
 	}
 	b.lastSent = s.now
+	s.cc.segmentSent()
 	d := wire.Data{
 		ObjectHeader: wire.ObjectHeader{
 			SenderHeader: s.senderHeader(),
