@@ -175,7 +175,7 @@ func (e *engine) readLoop(p *pipe) error {
 			}
 			keep := true
 			if e.wire != nil {
-				if keep, err = e.wire.fromWire(&m); err != nil {
+				if m, keep, err = e.fromWire(m); err != nil {
 					return err
 				}
 			}
@@ -192,6 +192,16 @@ func (e *engine) readLoop(p *pipe) error {
 			batch = batch[:0]
 		}
 	}
+}
+
+// fromWire passes m through the pattern's check. It is a function of its
+// own because handing &m to an interface method moves m to the heap: the
+// patterns without a check must not pay for that on every message.
+//
+//go:noinline
+func (e *engine) fromWire(m msg) (msg, bool, error) {
+	keep, err := e.wire.fromWire(&m)
+	return m, keep, err
 }
 
 // deliver hands messages to the pipe, waiting while its queue is full:
