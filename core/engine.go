@@ -24,6 +24,7 @@ type engine struct {
 	v31      bool        // the peer speaks ZMTP 3.1: subscriptions go as commands
 	cipher   zmtp.Cipher // the mechanism's, when it encrypts (CURVE)
 	sealErr  error       // the first error sealing a frame
+	written  [][]byte    // Send's copies encoded since the last flush, for the pools
 
 	// Commands the writer sends before its next batch (PONG, PING).
 	cmdMu   sync.Mutex
@@ -331,7 +332,7 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 			for i := range batch {
 				e.encode(&batch[i])
 				if e.enc.Len() >= flushSize {
-					if err := e.enc.Flush(); err != nil {
+					if err := e.flush(); err != nil {
 						return err
 					}
 				}
@@ -342,7 +343,7 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 		if e.sealErr != nil {
 			return e.sealErr
 		}
-		if err := e.enc.Flush(); err != nil {
+		if err := e.flush(); err != nil {
 			return err
 		}
 		if got > 0 {
@@ -369,6 +370,21 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 	}
 }
 
+// flush writes what the encoder holds, then hands the buffers of the
+// messages written (msg.release) back to the body pools: the encoder may
+// have referred to them until the write (writev).
+func (e *engine) flush() error {
+	err := e.enc.Flush()
+	if err == nil {
+		for _, b := range e.written {
+			releaseBody(b)
+		}
+	}
+	clear(e.written)
+	e.written = e.written[:0]
+	return err
+}
+
 // encode appends one message's frames.
 func (e *engine) encode(m *msg) {
 	switch m.kind {
@@ -392,6 +408,9 @@ func (e *engine) encode(m *msg) {
 	}
 	if m.parts == nil {
 		e.frame(0, m.body)
+		if m.release {
+			e.written = append(e.written, m.body)
+		}
 		return
 	}
 	last := len(m.parts) - 1
