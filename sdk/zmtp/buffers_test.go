@@ -139,3 +139,19 @@ func TestEncoderHoldsNoBufferBetweenBatches(t *testing.T) {
 		t.Fatalf("decoded %v, %v", got, err)
 	}
 }
+
+// An empty body is empty, never nil, whether or not the decoder holds a
+// slab: a receiver comparing frames with reflect.DeepEqual sees []byte{}.
+func TestDecoderEmptyBodiesAreNotNil(t *testing.T) {
+	frames := []frame{{0, nil}, {FlagMore, []byte("x")}, {0, nil}}
+	d := NewDecoder(bytes.NewReader(encodeAll(t, frames)), 0)
+	for i := range frames {
+		_, body, err := d.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body == nil {
+			t.Errorf("frame %d: a nil body, want an empty one", i)
+		}
+	}
+}

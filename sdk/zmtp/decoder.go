@@ -264,6 +264,9 @@ func (d *Decoder) Next() (flags byte, body []byte, err error) {
 	return flags, body, err
 }
 
+// noBytes is every empty body: zero capacity, so nothing can write into it.
+var noBytes = []byte{}
+
 // alloc returns memory for a body of n bytes.
 func (d *Decoder) alloc(n int) []byte {
 	if d.Alloc != nil {
@@ -277,6 +280,11 @@ func (d *Decoder) alloc(n int) []byte {
 // idle decoder, which forgets its slab, has wasted little of it.
 func (d *Decoder) carve(src []byte) []byte {
 	n := len(src)
+	if n == 0 {
+		// Empty, never nil, slab or none: a receiver may compare frames
+		// with reflect.DeepEqual, where nil is not []byte{}.
+		return noBytes[:0:0]
+	}
 	if n > smallBody {
 		b := d.alloc(n)
 		copy(b, src)
