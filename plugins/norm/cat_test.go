@@ -82,7 +82,7 @@ func TestCatRefusesREQ(t *testing.T) {
 	a, _ := netnstest.Pair(t)
 	req := startCat(t, a, "-t", "REQ", "-b", pubEndpoint)
 	err := req.Wait(10 * time.Second)
-	if err == nil || !strings.Contains(req.Stderr(), "norm serves PUB, XPUB, SUB and XSUB sockets, not REQ") {
+	if err == nil || !strings.Contains(req.Stderr(), "norm:// serves PUB, XPUB, SUB and XSUB sockets only, not REQ") {
 		t.Fatalf("REQ bound norm://: %v; stderr:\n%s", err, req.Stderr())
 	}
 }
