@@ -280,11 +280,17 @@ func (q *queue) popAll(done [][]msg) [][]msg {
 	return out
 }
 
-// full reports whether a push would fail now.
+// full reports whether a push would fail now. When it would, the queue
+// counts itself blocked, as a failed push does, so that a producer that
+// waits on full instead of on a push (XPUB_NODROP) gets onWritable too.
 func (q *queue) full() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.hwm > 0 && q.count >= q.hwm
+	full := q.hwm > 0 && q.count >= q.hwm
+	if full {
+		q.blocked = true
+	}
+	return full
 }
 
 // empty reports whether nothing waits in the producers' side (the

@@ -53,7 +53,7 @@ func (s *engine) runPublisher() error {
 	// No SUBSCRIBE: the core's PUB sends everything to a multicast pipe from
 	// the moment it exists (libzmq's subscribe_to_all), and an XPUB's
 	// application hears of no subscription, as with libzmq.
-	msgs := make(chan [][]byte, messagesInFlight)
+	msgs := make(chan coreMessage, messagesInFlight)
 	coreErr := make(chan error, 1)
 	go func() { coreErr <- readCoreMessages(enc, dec, msgs) }()
 	dgrams := make(chan datagram, datagramsInFlight)
@@ -89,10 +89,11 @@ func (s *engine) runPublisher() error {
 				sender.Flush(now)
 				break
 			}
-			sender.Send(m, now) // Writable: it takes the message
+			sender.Send(m.frames, now) // Writable: it takes the message
 			// libzmq fills an APDU while its pipe has messages, and sends the
-			// partial one when the pipe is empty.
-			if len(msgs) == 0 {
+			// partial one when the pipe is empty: here, when neither the
+			// channel nor the stream's read buffer holds another.
+			if !m.more && len(msgs) == 0 {
 				sender.Flush(now)
 			}
 		case d, ok := <-dgrams:
@@ -121,9 +122,16 @@ func (s *engine) runPublisher() error {
 	}
 }
 
+// coreMessage is one message of the core's, and whether the stream's read buffer held
+// more after it (so that the loop keeps filling the APDU).
+type coreMessage struct {
+	frames [][]byte
+	more   bool
+}
+
 // readCoreMessages reads the core's messages into out until the stream ends, answering
 // its PINGs; subscriptions and other commands are not the publisher's business.
-func readCoreMessages(enc *zmtp.Encoder, dec *zmtp.Decoder, out chan<- [][]byte) error {
+func readCoreMessages(enc *zmtp.Encoder, dec *zmtp.Decoder, out chan<- coreMessage) error {
 	defer close(out)
 	var frames [][]byte
 	for {
@@ -144,7 +152,7 @@ func readCoreMessages(enc *zmtp.Encoder, dec *zmtp.Decoder, out chan<- [][]byte)
 		}
 		frames = append(frames, body)
 		if flags&zmtp.FlagMore == 0 {
-			out <- frames
+			out <- coreMessage{frames: frames, more: dec.Buffered() > 0}
 			frames = nil
 		}
 	}
