@@ -181,7 +181,7 @@ func (s *Socket) drained(missingToo bool) bool {
 		if !missingToo && p.missing.Load() {
 			continue
 		}
-		if p.peer == nil && (!p.out.empty() || p.writing.Load()) {
+		if p.peer == nil && (!p.out.empty() || p.writing.Load() || p.awaitingPeer.Load()) {
 			return false
 		}
 	}

@@ -62,6 +62,9 @@ func (s *Socket) Bind(endpoint string) error {
 	if err := s.checkUDPUse(ep, true); err != nil {
 		return err
 	}
+	if err := s.checkMulticastUse(ep); err != nil {
+		return err
+	}
 	if ep.Scheme == "udp" {
 		return s.bindUDP(ep, endpoint)
 	}
@@ -181,6 +184,9 @@ func (s *Socket) connect(endpoint string) (*pipe, error) {
 		return nil, ErrClosed
 	}
 	if err := s.checkUDPUse(ep, false); err != nil {
+		return nil, err
+	}
+	if err := s.checkMulticastUse(ep); err != nil {
 		return nil, err
 	}
 	if ep.Scheme == "udp" {

@@ -24,6 +24,7 @@ type engine struct {
 	v31      bool        // the peer speaks ZMTP 3.1: subscriptions go as commands
 	cipher   zmtp.Cipher // the mechanism's, when it encrypts (CURVE)
 	sealErr  error       // the first error sealing a frame
+	written  [][]byte    // Send's copies encoded since the last flush, for the pools
 
 	// Commands the writer sends before its next batch (PONG, PING).
 	cmdMu   sync.Mutex
@@ -106,6 +107,10 @@ func (e *engine) run(p *pipe, o *options, first []msg) error {
 	kick := func() { e.stop(errKicked) }
 	p.kick.Store(&kick)
 	defer p.kick.Store(nil)
+	if e.handsOverAtClose() {
+		p.awaitingPeer.Store(true)
+		defer p.awaitingPeer.Store(false)
+	}
 
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -156,6 +161,11 @@ func (e *engine) readLoop(p *pipe) error {
 				batch = append(batch, m)
 			}
 		} else if flags&zmtp.FlagMore != 0 {
+			if parts == nil {
+				// Room for the commonest multipart messages (a RADIO's group
+				// and body, a ROUTER's id and body) in one allocation.
+				parts = make([][]byte, 0, 2)
+			}
 			parts = append(parts, body)
 			continue
 		} else {
@@ -322,7 +332,7 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 			for i := range batch {
 				e.encode(&batch[i])
 				if e.enc.Len() >= flushSize {
-					if err := e.enc.Flush(); err != nil {
+					if err := e.flush(); err != nil {
 						return err
 					}
 				}
@@ -333,20 +343,46 @@ func (e *engine) writeLoop(p *pipe, first []msg) error {
 		if e.sealErr != nil {
 			return e.sealErr
 		}
-		if err := e.enc.Flush(); err != nil {
+		if err := e.flush(); err != nil {
 			return err
 		}
 		if got > 0 {
 			continue
 		}
 		p.writing.Store(false)
+		var closing <-chan struct{}
+		if e.handsOverAtClose() {
+			closing = e.s.closing
+		}
 		select {
 		case <-p.writerWake:
 		case <-e.cmdWake:
+		case <-closing:
+			if !p.out.empty() {
+				continue // written first
+			}
+			e.closeWrite()
+			<-e.done
+			return nil
 		case <-e.done:
 			return nil
 		}
 	}
+}
+
+// flush writes what the encoder holds, then hands the buffers of the
+// messages written (msg.release) back to the body pools: the encoder may
+// have referred to them until the write (writev).
+func (e *engine) flush() error {
+	err := e.enc.Flush()
+	if err == nil {
+		for _, b := range e.written {
+			releaseBody(b)
+		}
+	}
+	clear(e.written)
+	e.written = e.written[:0]
+	return err
 }
 
 // encode appends one message's frames.
@@ -372,6 +408,9 @@ func (e *engine) encode(m *msg) {
 	}
 	if m.parts == nil {
 		e.frame(0, m.body)
+		if m.release {
+			e.written = append(e.written, m.body)
+		}
 		return
 	}
 	last := len(m.parts) - 1

@@ -117,6 +117,12 @@ type msg struct {
 
 	// pooled says the frames came from a decoder's body pools (Msg.Release).
 	pooled bool
+
+	// copied says body is Send's copy from the body pools (copyMsg), and
+	// release that it went to one pipe only (loadBalancer): the engine that
+	// writes it hands the memory back to the pools once it is written.
+	// A copy a PUB sends to many pipes is never released, only collected.
+	copied, release bool
 }
 
 func newMsg(frames [][]byte) msg {

@@ -67,6 +67,11 @@ type pipe struct {
 
 	// conflate makes write keep only the newest message (CONFLATE).
 	conflate bool
+
+	// awaitingPeer says the pipe's engine, a multicast PUB's, waits at close
+	// for its plugin to end the stream (see engine.handsOverAtClose): the
+	// linger waits for it as for queued messages.
+	awaitingPeer atomic.Bool
 }
 
 // newPipe returns a pipe for a connection: both queues are the socket's.

@@ -56,6 +56,14 @@ func newPub(s *Socket, xpub bool) *pub {
 }
 
 func (x *pub) attach(p *pipe) bool {
+	if subscribedToAll(p.endpoint) {
+		// Silently, as libzmq's xpub_t::xattach_pipe does: an XPUB's
+		// application hears of no subscription.
+		p.subs.add(nil)
+		if x.xpub {
+			x.all.add(nil)
+		}
+	}
 	x.mu.Lock()
 	x.pipes = append(x.pipes, p)
 	x.publishReaders()

@@ -19,6 +19,7 @@ import (
 )
 
 const benchHelp = `Usage: zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--nocopy] [--curve | SECURITY]
+                      [--pattern radio-dish|client-server]
 
 bench measures throughput or latency exactly as cmd/zmqpeer (the libzmq reference peer) and
 libzmq's perf tools do, and prints one result line in zmqpeer's format, so that either end
@@ -33,6 +34,7 @@ Modes:
             mode=lat size=S roundtrips=N seconds=T one_way_us=U
   lat-rep   REP binds and echoes N requests; prints nothing
   lat-req   REQ connects and makes N round trips; prints the mode=lat line
+` + benchRawHelp + `
 
 Flags (before or after MODE and ENDPOINT):
   --size BYTES  the size of each message (default 16)
@@ -42,12 +44,15 @@ Flags (before or after MODE and ENDPOINT):
   --curve       thr, lat: encrypt with CURVE, as zmqpeer's ZMQPEER_CURVE=1: a fresh server
                 key pair; the binding end (PULL, REP) is the CURVE server, the connecting
                 end (PUSH, REQ) a client with a fresh key pair of its own. tcp and ipc.
+  --pattern P   thr, lat: a draft pattern instead of PUSH/PULL and REQ/REP (below)
   -h, --help    print this text.
 
 The one-end modes (thr-recv, thr-send, lat-rep, lat-req) take the security flags below
 for their socket instead, so that the other end can be libzmq: zmqpeer reads
 ZMQPEER_CURVE_SECRETKEY (a CURVE server), ZMQPEER_CURVE_SERVERKEY (a CURVE client),
 ZMQPEER_PLAIN_SERVER, ZMQPEER_PLAIN_USER and ZMQPEER_PLAIN_PASSWORD from its environment.
+
+` + benchPatternHelp + `
 
 ` + securityHelp + `
 
@@ -81,6 +86,7 @@ type benchConfig struct {
 	hwm      int
 	curve    bool     // --curve: CURVE between the ends of thr and lat
 	noCopy   bool     // --nocopy: SendNoCopy instead of Send
+	pattern  string   // --pattern: a draft pattern for thr and lat (benchdraft.go)
 	sec      security // the one-end modes' security flags
 }
 
@@ -92,6 +98,7 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 	fs.Int64Var(&c.count, "count", 0, "")
 	fs.BoolVar(&c.curve, "curve", false, "")
 	fs.BoolVar(&c.noCopy, "nocopy", false, "")
+	fs.StringVar(&c.pattern, "pattern", "", "")
 	var secFlags securityFlags
 	secFlags.register(fs)
 	positional, err := parseArgs(fs, args)
@@ -109,7 +116,7 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 	counted := false
 	fs.Visit(func(f *flag.Flag) { counted = counted || f.Name == "count" })
 	switch c.mode {
-	case "thr", "thr-recv", "thr-send":
+	case "thr", "thr-recv", "thr-send", "raw-recv", "raw-send":
 		if !counted {
 			c.count = 1000000
 		}
@@ -118,19 +125,23 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 			c.count = 10000
 		}
 	default:
-		return bad("unknown mode %q (thr, thr-recv, thr-send, lat, lat-rep, lat-req)", c.mode)
+		return bad("unknown mode %q (thr, thr-recv, thr-send, lat, lat-rep, lat-req, raw-recv, raw-send)", c.mode)
 	}
 	switch {
 	case c.size < 0:
 		return bad("--size %d: want 0 or more bytes", c.size)
 	case c.count < 1:
 		return bad("--count %d: want at least 1", c.count)
+	case strings.HasPrefix(c.mode, "raw-") && !strings.HasPrefix(c.endpoint, "tcp://") && !strings.HasPrefix(c.endpoint, "ipc://"):
+		return bad("%s: raw modes take tcp:// or ipc://", c.endpoint)
 	case strings.HasPrefix(c.endpoint, "inproc://") && c.mode != "thr" && c.mode != "lat":
 		return bad("%s: inproc needs both ends in one process: use mode thr or lat", c.endpoint)
 	}
 	bothEnds := c.mode == "thr" || c.mode == "lat"
 	given := secFlags.given()
 	switch {
+	case strings.HasPrefix(c.mode, "raw-") && (c.curve || c.noCopy || len(given) > 0):
+		return bad("%s moves bytes over a plain socket: no ZMTP, no security, no SendNoCopy", c.mode)
 	case c.curve && !bothEnds:
 		return bad("--curve is for thr and lat, which run both ends; %s takes --curve-serverkey KEY "+
 			"(a client) or --curve-server --curve-secretkey KEY (a server)", c.mode)
@@ -138,6 +149,9 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 		return bad("--curve: inproc has no security mechanism (its messages never leave the process); use tcp or ipc")
 	case bothEnds && len(given) > 0:
 		return bad("%s is for the one-end modes (thr-recv, thr-send, lat-rep, lat-req); %s takes --curve", given[0], c.mode)
+	}
+	if err := c.checkPattern(); err != nil {
+		return bad("%v", err)
 	}
 	if c.sec, err = secFlags.build(); err != nil {
 		return bad("%v", err)
@@ -174,18 +188,24 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		defer stop()
 	}
 	var err error
-	switch c.mode {
-	case "thr":
+	switch {
+	case c.pattern != "":
+		err = b.runPattern(ctx, stdout)
+	case c.mode == "thr":
 		err = b.thr(ctx, stdout)
-	case "thr-recv":
+	case c.mode == "raw-recv":
+		err = b.rawRecv(ctx, stdout)
+	case c.mode == "raw-send":
+		err = b.rawSend(ctx)
+	case c.mode == "thr-recv":
 		err = b.thrRecv(ctx, stdout)
-	case "thr-send":
+	case c.mode == "thr-send":
 		err = b.thrSend(ctx, c.endpoint)
-	case "lat":
+	case c.mode == "lat":
 		err = b.lat(ctx, stdout)
-	case "lat-rep":
+	case c.mode == "lat-rep":
 		err = b.latRep(ctx)
-	case "lat-req":
+	case c.mode == "lat-req":
 		err = b.latReq(ctx, c.endpoint, stdout)
 	}
 	switch {
@@ -471,7 +491,13 @@ func (b *bench) echo(ctx context.Context, rep *core.Socket) error {
 // latReq connects a REQ to endpoint, makes count round trips of size bytes and prints
 // the mode=lat line (zmqpeer lat-req).
 func (b *bench) latReq(ctx context.Context, endpoint string, stdout io.Writer) error {
-	req, err := b.open(core.REQ, false, endpoint)
+	return b.latReqOn(ctx, core.REQ, endpoint, stdout)
+}
+
+// latReqOn is latReq with a socket of type t (REQ, or CLIENT for --pattern
+// client-server).
+func (b *bench) latReqOn(ctx context.Context, t core.Type, endpoint string, stdout io.Writer) error {
+	req, err := b.open(t, false, endpoint)
 	if err != nil {
 		return err
 	}
