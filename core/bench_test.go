@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -13,9 +14,9 @@ import (
 func BenchmarkThroughput(b *testing.B) {
 	for _, ep := range []string{"inproc://bench-thr", "ipc://@zeroplug-bench-thr", "tcp://127.0.0.1:*"} {
 		for _, size := range []int{16, 256, 1024, 16384, 65536} {
-			for _, call := range []string{"Send", "SendNoCopy", "SendNoCopy-RecvInto"} {
+			for _, call := range []string{"Send", "SendNoCopy", "Send-RecvInto", "SendNoCopy-RecvInto"} {
 				b.Run(fmt.Sprintf("%s/%dB/%s", scheme(ep), size, call), func(b *testing.B) {
-					benchThroughput(b, ep, size, call != "Send", call == "SendNoCopy-RecvInto")
+					benchThroughput(b, ep, size, strings.HasPrefix(call, "SendNoCopy"), strings.HasSuffix(call, "RecvInto"))
 				})
 			}
 		}

@@ -309,6 +309,10 @@ func (e *engine) send(c zmtp.Command) {
 // writeLoop drains the pipe in batches: everything queued since the last
 // write is encoded into one buffer and goes out in one system call.
 func (e *engine) writeLoop(p *pipe, first []msg) error {
+	// A writer that returns holds nothing any more: what it had taken and
+	// not written is lost with the connection (as what libzmq's engine has
+	// encoded is), so a lingering Close must not wait for it.
+	defer p.writing.Store(false)
 	for i := range first {
 		e.encode(&first[i])
 	}

@@ -187,6 +187,10 @@ func (q *queue) credit() {
 	}
 }
 
+// holds reports whether the consumer has a message in hand, taken by its
+// last refill: pop returns it without a lock (consumer only).
+func (q *queue) holds() bool { return q.head < len(q.batch) }
+
 // ready reports whether pop would return a message (consumer only).
 func (q *queue) ready() bool { return q.head < len(q.batch) || q.next() }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +64,8 @@ message (Msg.Release), as libzmq's perf tools close each one. thr starts its clo
 first message arrives and reports (N-1)/seconds; lat times N round trips and reports
 seconds/N/2 as one_way_us. inproc:// endpoints work in thr and lat only (both ends in this
 process); a wildcard port (tcp://127.0.0.1:*) works in thr and lat.
+ZEROPLUG_BENCH_CPUPROFILE=FILE in the environment writes a CPU profile of the run
+(go tool pprof).
 
 Examples:
   zeroplug bench thr tcp://127.0.0.1:5555 --size 256
@@ -176,6 +179,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	b.zctx = newContext(stderr, b.bindSec.contextOptions()...)
+	if path := os.Getenv("ZEROPLUG_BENCH_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "zeroplug bench: %v\n", err)
+			return exitError
+		}
+		defer stop()
+	}
 	var err error
 	switch {
 	case c.pattern != "":
@@ -205,6 +216,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprintf(stderr, "zeroplug bench: %v\n", err)
 	return exitError
+}
+
+// startCPUProfile writes a CPU profile of the run to path (ZEROPLUG_BENCH_CPUPROFILE), for
+// go tool pprof: a benchmark's two ends run in separate processes, where go test's
+// -cpuprofile cannot reach.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // bench is one run of bench.
