@@ -76,17 +76,9 @@ func (b *bencher) draftTables(w io.Writer) {
 		}
 		impls := b.draftImpls(r.pattern)
 		cells := b.measure(impls, "thr", r.transport, r.size, full, "msgs_per_s")
-		var counts []string
-		for _, c := range cells {
-			if len(c.counts) == 0 {
-				counts = append(counts, "–")
-			} else {
-				counts = append(counts, thousands(int64(c.counts[0])))
-			}
-		}
 		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", strings.ToUpper(r.pattern), r.transport, r.size,
 			cells[0].text("msgs_per_s"), cells[0].lossText(), cells[1].text("msgs_per_s"), cells[1].lossText(),
-			ratio(cells[1], cells[0]), strings.Join(counts, " / "))
+			ratio(cells[1], cells[0]), countsText(cells))
 	}
 	b.notes(w, nil)
 

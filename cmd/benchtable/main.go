@@ -611,13 +611,7 @@ func (b *bencher) throughput(w io.Writer) {
 		for _, size := range b.sizes {
 			full := max(2, int(float64(defaultCount(size))*b.scale))
 			cells := b.measure(b.impls, "thr", transport, size, full, "msgs_per_s")
-			var counts []string
 			for _, c := range cells {
-				if len(c.counts) == 0 {
-					counts = append(counts, "–")
-				} else {
-					counts = append(counts, thousands(int64(c.counts[0])))
-				}
 				if c.skip != "" && !slices.Contains(skips, c.skip) {
 					skips = append(skips, c.skip)
 				}
@@ -626,10 +620,23 @@ func (b *bencher) throughput(w io.Writer) {
 			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", transport, size, base.text("msgs_per_s"),
 				cells[colSend].text("msgs_per_s"), ratio(cells[colSend], base),
 				cells[colNoCopy].text("msgs_per_s"), ratio(cells[colNoCopy], base),
-				cells[colZmq4].text("msgs_per_s"), ratio(cells[colZmq4], base), strings.Join(counts, " / "))
+				cells[colZmq4].text("msgs_per_s"), ratio(cells[colZmq4], base), countsText(cells))
 		}
 	}
 	b.notes(w, skips)
+}
+
+// countsText is the counts column: each cell's measured count, "–" for one
+// not measured.
+func countsText(cells []*cell) string {
+	counts := make([]string, len(cells))
+	for i, c := range cells {
+		counts[i] = "–"
+		if len(c.counts) > 0 {
+			counts[i] = thousands(int64(c.counts[0]))
+		}
+	}
+	return strings.Join(counts, " / ")
 }
 
 // notes prints the footnote of the cells not measured and the failures of the table.
@@ -699,16 +706,8 @@ func (b *bencher) curveTables(w io.Writer) {
 	for _, size := range b.curveSizes {
 		full := max(2, int(float64(defaultCount(size))*b.scale))
 		cells := b.measure(impls, "thr", "tcp", size, full, "msgs_per_s")
-		var counts []string
-		for _, c := range cells {
-			if len(c.counts) == 0 {
-				counts = append(counts, "–")
-			} else {
-				counts = append(counts, thousands(int64(c.counts[0])))
-			}
-		}
 		fmt.Fprintf(w, "| tcp | %d | %s | %s | %s | %s |\n", size,
-			cells[0].text("msgs_per_s"), cells[1].text("msgs_per_s"), ratio(cells[1], cells[0]), strings.Join(counts, " / "))
+			cells[0].text("msgs_per_s"), cells[1].text("msgs_per_s"), ratio(cells[1], cells[0]), countsText(cells))
 	}
 	b.notes(w, nil)
 

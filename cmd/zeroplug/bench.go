@@ -10,7 +10,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/zeroplug/zeroplug/core"
@@ -308,33 +307,37 @@ func (b *bench) thr(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	sendErr := make(chan error, 1)
-	wg.Go(func() {
-		if err := b.thrSend(ctx, pull.LastEndpoint()); err != nil {
-			sendErr <- err
-			cancel() // the receiver would wait for ever
-		}
-	})
-	err = b.thrReceive(ctx, pull, stdout)
-	if err != nil {
-		cancel()
-	}
-	wg.Wait()
-	select {
-	case serr := <-sendErr:
-		if !errors.Is(serr, errInterrupted) {
-			err = serr
-		}
-	default:
-	}
+	err = bothEnds(ctx,
+		func(ctx context.Context) error { return b.thrSend(ctx, pull.LastEndpoint()) },
+		func(ctx context.Context) error { return b.thrReceive(ctx, pull, stdout) })
 	if err != nil {
 		abandon(pull)
 		return err
 	}
 	return pull.Close()
+}
+
+// bothEnds runs side in a goroutine beside run, until run returns; the
+// first to fail cancels the other (which would wait for ever), and so does
+// run's return. The error is side's unless side only saw the cancel, then
+// run's: the one that failed first is the cause.
+func bothEnds(ctx context.Context, side, run func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sideErr := make(chan error, 1)
+	go func() {
+		err := side(ctx)
+		if err != nil {
+			cancel()
+		}
+		sideErr <- err
+	}()
+	err := run(ctx)
+	cancel()
+	if serr := <-sideErr; serr != nil && !errors.Is(serr, errInterrupted) {
+		return serr
+	}
+	return err
 }
 
 // thrRecv is the receiving end alone (zmqpeer thr-recv).
@@ -429,28 +432,9 @@ func (b *bench) lat(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	echoErr := make(chan error, 1)
-	wg.Go(func() {
-		if err := b.echo(ctx, rep); err != nil {
-			echoErr <- err
-			cancel()
-		}
-	})
-	err = b.latReq(ctx, rep.LastEndpoint(), stdout)
-	if err != nil {
-		cancel()
-	}
-	wg.Wait()
-	select {
-	case eerr := <-echoErr:
-		if !errors.Is(eerr, errInterrupted) {
-			err = eerr
-		}
-	default:
-	}
+	err = bothEnds(ctx,
+		func(ctx context.Context) error { return b.echo(ctx, rep) },
+		func(ctx context.Context) error { return b.latReq(ctx, rep.LastEndpoint(), stdout) })
 	if err != nil {
 		abandon(rep)
 		return err

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -101,23 +100,18 @@ func (b *bench) radioDishThr(ctx context.Context, stdout io.Writer) error {
 		abandon(dish)
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var ready atomic.Bool
-	var wg sync.WaitGroup
-	sendErr := make(chan error, 1)
-	wg.Go(func() {
+	var got int64
+	var secs float64
+	err = bothEnds(ctx, func(ctx context.Context) error {
 		radio, err := b.open(core.RADIO, false, dish.LastEndpoint())
 		if err != nil {
-			sendErr <- err
-			cancel()
-			return
+			return err
 		}
 		for !ready.Load() && ctx.Err() == nil {
 			if err := radio.SendMsgContext(ctx, core.Msg{Group: warmupGroup, Frames: [][]byte{nil}}); err != nil {
 				abandon(radio)
-				sendErr <- failed(ctx, "send", err)
-				return
+				return failed(ctx, "send", err)
 			}
 			time.Sleep(time.Millisecond)
 		}
@@ -125,24 +119,17 @@ func (b *bench) radioDishThr(ctx context.Context, stdout io.Writer) error {
 		for i := int64(0); i < b.count; i++ {
 			if err := b.sendGroup(ctx, radio, payload); err != nil {
 				abandon(radio)
-				sendErr <- failed(ctx, "send", err)
-				return
+				return failed(ctx, "send", err)
 			}
 		}
 		if !closeLingering(ctx, radio) {
-			sendErr <- errInterrupted
+			return errInterrupted
 		}
+		return nil
+	}, func(ctx context.Context) (err error) {
+		got, secs, err = b.receiveUntilIdle(ctx, dish, &ready)
+		return err
 	})
-	got, secs, err := b.receiveUntilIdle(ctx, dish, &ready)
-	cancel() // a sender still sending (a hung tcp connection) gives up
-	wg.Wait()
-	select {
-	case serr := <-sendErr:
-		if err == nil && !errors.Is(serr, errInterrupted) {
-			err = serr
-		}
-	default:
-	}
 	if err != nil {
 		abandon(dish)
 		return err
@@ -223,48 +210,27 @@ func (b *bench) radioDishLat(ctx context.Context, stdout io.Writer) error {
 		abandon(there)
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var done atomic.Bool
-	var wg sync.WaitGroup
-	echoErr := make(chan error, 1)
-	wg.Go(func() {
-		// The echo sends back whatever it hears until the measurement is done:
-		// not a count, since the warm-up may be sent more than once.
+	err = bothEnds(ctx, func(ctx context.Context) error {
+		// The echo sends back whatever it hears until the measurement is
+		// done (bothEnds cancels it): not a count, since the warm-up may be
+		// sent more than once.
 		radio, err := b.open(core.RADIO, false, here.LastEndpoint())
-		if err == nil {
-			err = there.SetOption(core.RecvTimeout(100 * time.Millisecond))
+		if err != nil {
+			return err
 		}
-		for err == nil && !done.Load() {
-			var m core.Msg
-			if m, err = there.RecvMsg(ctx, false); errors.Is(err, core.ErrAgain) {
-				err = nil
-				continue
-			} else if err == nil {
+		defer abandon(radio)
+		for {
+			m, err := there.RecvMsg(ctx, false)
+			if err == nil {
 				err = radio.SendMsgContext(ctx, m)
 			}
+			if err != nil {
+				return failed(ctx, "echo", err)
+			}
 		}
-		if radio != nil {
-			abandon(radio)
-		}
-		if err != nil && !done.Load() {
-			echoErr <- failed(ctx, "echo", err)
-			cancel()
-		}
+	}, func(ctx context.Context) error {
+		return b.radioDishRoundTrips(ctx, here, there.LastEndpoint(), stdout)
 	})
-	err = b.radioDishRoundTrips(ctx, here, there.LastEndpoint(), stdout)
-	done.Store(true)
-	if err != nil {
-		cancel()
-	}
-	wg.Wait()
-	select {
-	case eerr := <-echoErr:
-		if err == nil && !errors.Is(eerr, errInterrupted) {
-			err = eerr
-		}
-	default:
-	}
 	abandon(there)
 	abandon(here)
 	return err
@@ -339,32 +305,15 @@ func (b *bench) clientServerThr(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	sendErr := make(chan error, 1)
-	wg.Go(func() {
+	err = bothEnds(ctx, func(ctx context.Context) error {
 		client, err := b.open(core.CLIENT, false, server.LastEndpoint())
-		if err == nil {
-			err = b.sendCount(ctx, client)
-		}
 		if err != nil {
-			sendErr <- err
-			cancel()
+			return err
 		}
+		return b.sendCount(ctx, client)
+	}, func(ctx context.Context) error {
+		return b.thrReceive(ctx, server, stdout)
 	})
-	err = b.thrReceive(ctx, server, stdout)
-	if err != nil {
-		cancel()
-	}
-	wg.Wait()
-	select {
-	case serr := <-sendErr:
-		if err == nil && !errors.Is(serr, errInterrupted) {
-			err = serr
-		}
-	default:
-	}
 	if err != nil {
 		abandon(server)
 		return err
@@ -399,35 +348,20 @@ func (b *bench) clientServerLat(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	echoErr := make(chan error, 1)
-	wg.Go(func() {
+	err = bothEnds(ctx, func(ctx context.Context) error {
 		for i := int64(0); i < b.count; i++ {
 			m, err := server.RecvMsg(ctx, false)
 			if err == nil {
 				err = server.SendMsgContext(ctx, core.Msg{RoutingID: m.RoutingID, Frames: m.Frames})
 			}
 			if err != nil {
-				echoErr <- failed(ctx, "echo", err)
-				cancel()
-				return
+				return failed(ctx, "echo", err)
 			}
 		}
+		return nil
+	}, func(ctx context.Context) error {
+		return b.latReqOn(ctx, core.CLIENT, server.LastEndpoint(), stdout)
 	})
-	err = b.latReqOn(ctx, core.CLIENT, server.LastEndpoint(), stdout)
-	if err != nil {
-		cancel()
-	}
-	wg.Wait()
-	select {
-	case eerr := <-echoErr:
-		if err == nil && !errors.Is(eerr, errInterrupted) {
-			err = eerr
-		}
-	default:
-	}
 	if err != nil {
 		abandon(server)
 		return err

@@ -101,6 +101,19 @@ func outDir() (string, error) {
 	return binDir, nil
 }
 
+// buildTarget returns the module's root, where a peer is built from, and the
+// path in the peers' directory that the peer called name is built to.
+func buildTarget(name string) (root, out string, err error) {
+	if root, err = ModuleRoot(); err != nil {
+		return "", "", err
+	}
+	dir, err := outDir()
+	if err != nil {
+		return "", "", err
+	}
+	return root, filepath.Join(dir, name), nil
+}
+
 // Zmqpeer returns the path of a zmqpeer binary, built once per test process from
 // cmd/zmqpeer/zmqpeer.c with cc and libzmq. It fails the test when it cannot be built.
 func Zmqpeer(t testing.TB) string {
@@ -117,15 +130,10 @@ func buildZmqpeer() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("peertest: no C compiler (cc) to build zmqpeer: %v; %s", err, howToInstall)
 	}
-	root, err := ModuleRoot()
+	root, out, err := buildTarget("zmqpeer")
 	if err != nil {
 		return "", err
 	}
-	dir, err := outDir()
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "zmqpeer")
 	src := filepath.Join(root, "cmd", "zmqpeer", "zmqpeer.c")
 	if err := run(root, cc, "-O2", "-o", out, src, "-lzmq", "-lpthread"); err != nil {
 		return "", fmt.Errorf("peertest: cannot build zmqpeer (is libzmq3-dev installed?): %v; %s", err, howToInstall)
@@ -149,11 +157,7 @@ func ZmqpeerDraft(t testing.TB) string {
 }
 
 func buildZmqpeerDraft() (string, error) {
-	root, err := ModuleRoot()
-	if err != nil {
-		return "", err
-	}
-	dir, err := outDir()
+	root, out, err := buildTarget("zmqpeer-draft")
 	if err != nil {
 		return "", err
 	}
@@ -161,7 +165,6 @@ func buildZmqpeerDraft() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, "zmqpeer-draft")
 	cmd := exec.Command("bash", filepath.Join(root, "scripts", "build-zmqpeer-draft.sh"), out)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), zeromqJSDirEnv+"="+jsDir)
@@ -183,15 +186,10 @@ func Zmq4peer(t testing.TB) string {
 }
 
 func buildZmq4peer() (string, error) {
-	root, err := ModuleRoot()
+	root, out, err := buildTarget("zmq4peer")
 	if err != nil {
 		return "", err
 	}
-	dir, err := outDir()
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "zmq4peer")
 	if err := run(root, goCommand(), "build", "-o", out, "./cmd/zmq4peer"); err != nil {
 		return "", fmt.Errorf("peertest: cannot build zmq4peer: %v", err)
 	}
