@@ -66,6 +66,11 @@ $(BIN)/zmqpeer: cmd/zmqpeer/zmqpeer.c
 	@mkdir -p $(BIN)
 	$(CC) -O2 -o $@ $< -lzmq -lpthread
 
+# zmqpeer-draft is zmqpeer on zeromq.js's libzmq 4.3.5, which has the draft API (make deps
+# installs zeromq.js): the draft-socket columns of make bench.
+$(BIN)/zmqpeer-draft: cmd/zmqpeer/zmqpeer.c scripts/build-zmqpeer-draft.sh
+	bash scripts/build-zmqpeer-draft.sh $@
+
 deps:
 	bash scripts/install-deps.sh
 
@@ -121,12 +126,15 @@ fuzz:
 	done <<< "$$targets"
 
 # bench measures zeroplug, libzmq (zmqpeer) and go-zeromq/zmq4 (zmq4peer) side by side and
-# prints Markdown tables, CURVE included (cmd/benchtable; BENCHFLAGS adds its flags, e.g.
-# -rounds 5 -scale 0.5, or -curve=false).
+# prints Markdown tables: in one process, CURVE, sender and receiver in two processes beside a raw
+# socket, and the draft sockets beside libzmq 4.3.5 with the draft API, zeromq.js's
+# (cmd/benchtable; BENCHFLAGS adds its flags, e.g. -rounds 5 -scale 0.5, or -curve=false
+# -split=false -draft=false).
 # The Go benchmarks: go test -run '^$' -bench . ./...
 BENCHFLAGS ?=
-bench: build
-	$(GO) run ./cmd/benchtable -zeroplug $(BIN)/zeroplug -zmqpeer $(BIN)/zmqpeer -zmq4peer $(BIN)/zmq4peer -curve $(BENCHFLAGS)
+bench: deps build $(BIN)/zmqpeer-draft
+	$(GO) run ./cmd/benchtable -zeroplug $(BIN)/zeroplug -zmqpeer $(BIN)/zmqpeer -zmq4peer $(BIN)/zmq4peer \
+		-zmqpeer-draft $(BIN)/zmqpeer-draft -curve -split -draft $(BENCHFLAGS)
 
 # bench-vm boots the test VM of internal/vmtest (qemu, software emulation) and compares there,
 # over vsock and tipc, zeroplug through the plugins, zeroplug with the driver linked in and a

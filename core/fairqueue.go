@@ -3,6 +3,7 @@ package core
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // fairQueue receives from a socket's pipes in turn (RFC 30's fair-queuing):
@@ -15,6 +16,14 @@ type fairQueue struct {
 	cur    int
 	wake   chan struct{} // a pipe became active
 	notify func()        // tells pollers the socket may be readable
+
+	// With one active pipe there is nobody to be fair to: the receiver
+	// takes what it already holds of that pipe's queue (the batch its last
+	// refill took) without f.mu. alone is set under f.mu when the active
+	// list is that one pipe, and cleared as soon as another joins; last is
+	// the receiver's own (recvMu): the pipe it took the last message from.
+	alone atomic.Bool
+	last  *pipe
 }
 
 func (f *fairQueue) init(notify func()) {
@@ -28,6 +37,7 @@ func (f *fairQueue) activate(p *pipe) {
 	if !p.listed {
 		p.listed = true
 		f.active = append(f.active, p)
+		f.alone.Store(false)
 	}
 	f.mu.Unlock()
 	signal(f.wake)
@@ -39,6 +49,10 @@ func (f *fairQueue) activate(p *pipe) {
 // next takes one message from the next pipe in turn that has one. The
 // caller is the socket's only receiver (it holds recvMu).
 func (f *fairQueue) next() (msg, *pipe, bool) {
+	if p := f.last; p != nil && f.alone.Load() && p.in.holds() {
+		m, _ := p.in.pop()
+		return m, p, true
+	}
 	f.mu.Lock()
 	for len(f.active) > 0 {
 		if f.cur >= len(f.active) {
@@ -47,6 +61,8 @@ func (f *fairQueue) next() (msg, *pipe, bool) {
 		p := f.active[f.cur]
 		if m, ok := p.in.pop(); ok {
 			f.cur++
+			f.last = p
+			f.alone.Store(len(f.active) == 1)
 			f.mu.Unlock()
 			return m, p, true
 		}

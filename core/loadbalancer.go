@@ -34,6 +34,7 @@ func (l *loadBalancer) remove(p *pipe) {
 // send writes m to the next pipe with room and returns it, or nil when
 // every pipe is full (or there is none).
 func (l *loadBalancer) send(m msg) *pipe {
+	m.release = m.copied // one pipe gets it: its engine may give the copy back
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := len(l.pipes)

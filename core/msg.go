@@ -21,6 +21,36 @@ type Msg struct {
 	Group string
 
 	peer *peerInfo
+
+	// pooled says the frames were read from a connection into buffers of
+	// the body pools, which Release may take back.
+	pooled bool
+}
+
+// Release hands the message's frames back to the receive buffer pools, so
+// that the next messages are read into the same memory instead of fresh
+// memory that Go must zero and later collect: a receiver that releases
+// every message it is done with allocates next to nothing (libzmq's
+// zmq_msg_close, which frees the buffer at once). Calling it is optional:
+// a message never released is collected as any other slice is.
+//
+// After Release the frames must not be used any more, by the caller or by
+// anyone the caller handed them to (Send copies, so a frame sent with Send
+// may be released; one sent with SendNoCopy may not until it is written).
+// Release empties m.Frames and keeps its backing array, for RecvInto to
+// fill again. Frames that did not come from a connection (inproc messages,
+// which are the sender's own slices) are left alone, as are copies of the
+// Msg: release a message once.
+func (m *Msg) Release() {
+	if m.pooled {
+		for _, f := range m.Frames {
+			releaseBody(f)
+		}
+	}
+	clear(m.Frames)
+	m.Frames = m.Frames[:0]
+	m.pooled = false
+	m.peer = nil
 }
 
 // Property returns a property of the connection the message came on, by
@@ -84,6 +114,15 @@ type msg struct {
 	// routingID is the SERVER connection a message goes to (send) or came
 	// from (recv); it fits in the padding after kind, so costs nothing.
 	routingID uint32
+
+	// pooled says the frames came from a decoder's body pools (Msg.Release).
+	pooled bool
+
+	// copied says body is Send's copy from the body pools (copyMsg), and
+	// release that it went to one pipe only (loadBalancer): the engine that
+	// writes it hands the memory back to the pools once it is written.
+	// A copy a PUB sends to many pipes is never released, only collected.
+	copied, release bool
 }
 
 func newMsg(frames [][]byte) msg {

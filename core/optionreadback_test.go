@@ -90,6 +90,14 @@ func TestOptionReadBack(t *testing.T) {
 		{"RECOVERY_IVL", "2500", 2500 * time.Millisecond},
 		{"MULTICAST_MAXTPDU", "9000", 9000},
 		{"MULTICAST_HOPS", "4", 4},
+		{"NORM_MODE", "0", 0},
+		{"NORM_UNICAST_NACK", "1", true},
+		{"NORM_BUFFER_SIZE", "512", 512},
+		{"NORM_SEGMENT_SIZE", "1200", 1200},
+		{"NORM_BLOCK_SIZE", "32", 32},
+		{"NORM_NUM_PARITY", "0", 0},
+		{"NORM_NUM_AUTOPARITY", "2", 2},
+		{"NORM_PUSH", "1", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.text, func(t *testing.T) {
@@ -130,6 +138,8 @@ func TestOptionDefaultsReadBack(t *testing.T) {
 		"TOS": 0, "TCP_MAXRT": time.Duration(0), "RECONNECT_STOP": 0, "BINDTODEVICE": "", "METADATA": []string{},
 		"MECHANISM": "NULL", "CURVE_PUBLICKEY": "", "CURVE_SERVERKEY": "", "IPV6": false,
 		"RATE": 100, "RECOVERY_IVL": 10 * time.Second, "MULTICAST_MAXTPDU": 1500, "MULTICAST_HOPS": 1,
+		"NORM_MODE": 1, "NORM_UNICAST_NACK": false, "NORM_BUFFER_SIZE": 2048, "NORM_SEGMENT_SIZE": 1400,
+		"NORM_BLOCK_SIZE": 16, "NORM_NUM_PARITY": 4, "NORM_NUM_AUTOPARITY": 0, "NORM_PUSH": false,
 	} {
 		if got, err := s.Option(name); err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %#v, %v; want %#v", name, got, err, want)

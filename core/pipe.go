@@ -118,17 +118,46 @@ func (p *pipe) full() bool {
 // pattern's hook (PUB and XPUB take subscriptions there), then to the
 // in-queue. False means the in-queue is full.
 func (p *pipe) deliver(m msg) bool {
-	if r := p.hook.Load(); r != nil && !r.h.deliver(p, &m) {
+	if r := p.hook.Load(); r != nil {
+		return p.deliverHooked(r, m)
+	}
+	return p.in.push(m)
+}
+
+// deliverHooked is deliver through the pattern's hook. It is a function of
+// its own, kept out of deliver, because handing &m to an interface method
+// moves m to the heap: PULL, which has no hook, must not pay 56 B for that
+// on every message.
+//
+//go:noinline
+func (p *pipe) deliverHooked(r *hookRef, m msg) bool {
+	if r.bounded != nil && !r.bounded.roomFor(p) {
+		return false
+	}
+	if !r.h.deliver(p, &m) {
 		return true
 	}
 	return p.in.push(m)
 }
 
-type hookRef struct{ h deliverHook }
+type hookRef struct {
+	h       deliverHook
+	bounded boundedHook // h, when it queues what it takes
+}
+
+// boundedHook is a deliverHook with a queue of its own that a peer can
+// fill (XPUB's inbox). roomFor reports false when that queue is full for
+// p's messages: the connection is then not read until the queue's
+// consumer makes room and wakes p's reader, as for a full in-queue.
+type boundedHook interface {
+	roomFor(p *pipe) bool
+}
 
 func (p *pipe) setHook(s *Socket) {
 	if s.hook != nil {
-		p.hook.Store(&hookRef{h: s.hook})
+		r := &hookRef{h: s.hook}
+		r.bounded, _ = s.hook.(boundedHook)
+		p.hook.Store(r)
 	}
 }
 

@@ -187,6 +187,42 @@ func TestPULLFairQueues(t *testing.T) {
 	})
 }
 
+// TestPULLFairQueuesWhenASecondPeerJoins: a PULL that has been receiving
+// from one PUSH alone (which it does without the fair-queue's lock) takes
+// turns again as soon as a second has messages, even with the first's
+// messages already in hand.
+func TestPULLFairQueuesWhenASecondPeerJoins(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		e := newEnv(t)
+		pull := e.bound(PULL, tr.endpoint())
+		const n = 100
+		a := e.connected(PUSH, []string{pull.LastEndpoint()})
+		for i := 0; i < n; i++ {
+			mustSend(t, a, "a")
+		}
+		eventually(t, func() bool { return queuedIn(pull) == n }, "A's messages to be queued at the PULL")
+		for i := 0; i < 10; i++ {
+			if got := mustRecvString(t, pull)[0]; got != "a" {
+				t.Fatalf("got %q from A alone", got)
+			}
+		}
+		b := e.connected(PUSH, []string{pull.LastEndpoint()})
+		for i := 0; i < n; i++ {
+			mustSend(t, b, "b")
+		}
+		eventually(t, func() bool { return queuedIn(pull) >= 2*n-10 }, "B's messages to be queued at the PULL")
+		var got []string
+		for i := 0; i < 2*(n-10); i++ {
+			got = append(got, mustRecvString(t, pull)[0])
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i] == got[i-1] {
+				t.Fatalf("message %d from %s again: not fair-queued (%q...)", i, got[i], got[:min(len(got), i+10)])
+			}
+		}
+	})
+}
+
 // TestPAIRExclusive: RFC 31 says a PAIR talks to one peer: a second PAIR
 // connecting gets nothing through, and nothing from it, while the first is
 // connected; on tcp and ipc it gets in once the first has gone.

@@ -3,6 +3,7 @@ package core
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // pub is RFC 29's PUB and, with xpub set, libzmq's XPUB. A message goes to
@@ -15,7 +16,12 @@ type pub struct {
 	mu    sync.Mutex
 	pipes []*pipe
 	all   subscriptions // XPUB: every peer's topics, counted per peer
-	inbox *pipe         // XPUB: what the application receives
+	inbox *pipe         // XPUB: what the application receives, up to RCVHWM
+
+	// readers are the pipes whose connections may wait for room in the
+	// inbox, as a snapshot that the inbox's consumer reads without x.mu
+	// (it holds the fair-queue's lock, which x.mu's holders take).
+	readers atomic.Pointer[[]*pipe]
 
 	// XPUB_MANUAL (guarded by mu): requested holds what each peer asked
 	// for, to cancel on its departure; from lists the peer of each
@@ -29,8 +35,22 @@ type pub struct {
 func newPub(s *Socket, xpub bool) *pub {
 	x := &pub{s: s, xpub: xpub}
 	if xpub {
-		x.inbox = &pipe{sock: s, in: newQueue(0)}
+		// Subscriptions and upstream messages wait here for Recv. A peer
+		// can send them as fast as it likes, so the inbox has RCVHWM as a
+		// bound, as libzmq's pipe from each peer has: a connection whose
+		// messages find it full is not read until Recv makes room, and
+		// nothing is dropped. Inproc peers are the application's own and
+		// are not held back (an XSUB's subscription to a full pipe would
+		// be lost).
+		x.inbox = &pipe{sock: s, in: newQueue(s.options().recvHWM)}
 		x.inbox.in.onReadable = func() { s.fq.activate(x.inbox) }
+		x.inbox.in.onWritable = func() {
+			if rs := x.readers.Load(); rs != nil {
+				for _, p := range *rs {
+					signal(p.readerWake)
+				}
+			}
+		}
 	}
 	return x
 }
@@ -46,8 +66,29 @@ func (x *pub) attach(p *pipe) bool {
 	}
 	x.mu.Lock()
 	x.pipes = append(x.pipes, p)
+	x.publishReaders()
 	x.mu.Unlock()
 	return true
+}
+
+// publishReaders snapshots the connections' pipes for the inbox's
+// wake-ups; x.mu is held.
+func (x *pub) publishReaders() {
+	if !x.xpub {
+		return
+	}
+	var rs []*pipe
+	for _, p := range x.pipes {
+		if p.readerWake != nil {
+			rs = append(rs, p)
+		}
+	}
+	x.readers.Store(&rs)
+}
+
+// roomFor is the inbox's bound on what a connection delivers (boundedHook).
+func (x *pub) roomFor(p *pipe) bool {
+	return !x.xpub || p.peer != nil || x.inbox.in.claim(x.s.options().recvHWM)
 }
 
 // detach drops the peer and, for XPUB, reports the topics no one wants
@@ -55,6 +96,7 @@ func (x *pub) attach(p *pipe) bool {
 func (x *pub) detach(p *pipe) {
 	x.mu.Lock()
 	x.pipes = slices.DeleteFunc(x.pipes, p.is)
+	x.publishReaders()
 	if x.last == p {
 		x.last = nil
 	}
@@ -76,7 +118,7 @@ func (x *pub) detach(p *pipe) {
 	for topic, n := range p.subs.drain() {
 		for ; n > 0; n-- {
 			if x.xpub && (x.all.remove([]byte(topic)) || x.s.options().xpubVerboser) {
-				x.inbox.in.push(msg{body: append([]byte{0}, topic...), kind: kindCancel})
+				x.inbox.in.pushOver(msg{body: append([]byte{0}, topic...), kind: kindCancel})
 			}
 		}
 	}
@@ -96,17 +138,17 @@ func (x *pub) deliver(p *pipe, m *msg) bool {
 		if data[0] == 1 {
 			p.subs.add(topic)
 			if x.xpub && (x.all.add(topic) || o.xpubVerbose) {
-				x.inbox.in.push(msg{body: data, kind: kindSub})
+				x.inbox.in.pushOver(msg{body: data, kind: kindSub})
 			}
 		} else if p.subs.remove(topic) {
 			if x.xpub && (x.all.remove(topic) || o.xpubVerboser) {
-				x.inbox.in.push(msg{body: data, kind: kindCancel})
+				x.inbox.in.pushOver(msg{body: data, kind: kindCancel})
 			}
 		}
 		return false
 	}
 	if x.xpub {
-		x.inbox.in.push(*m)
+		x.inbox.in.pushOver(*m)
 	}
 	return false
 }

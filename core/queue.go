@@ -97,6 +97,36 @@ func (q *queue) push(m msg) bool {
 	return true
 }
 
+// claim reports whether the queue holds fewer than limit messages (0: no
+// limit), for a producer that then appends with pushOver (XPUB's inbox,
+// whose producer must know there is room before it acts on a message, and
+// whose limit is the socket's current RCVHWM). When there is no room the
+// producer gets onWritable once the consumer has taken some.
+func (q *queue) claim(limit int) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if limit > 0 && q.count >= limit {
+		q.blocked = true
+		return false
+	}
+	return true
+}
+
+// pushOver appends m whatever the high-water mark: after a claim, or for
+// what the socket itself must not lose (the cancellations of a departed
+// peer's subscriptions).
+func (q *queue) pushOver(m msg) {
+	q.mu.Lock()
+	q.add(m)
+	q.count++
+	wake := q.idle
+	q.idle = false
+	q.mu.Unlock()
+	if wake && q.onReadable != nil {
+		q.onReadable()
+	}
+}
+
 // pushSome appends as many of ms as fit and returns how many did.
 func (q *queue) pushSome(ms []msg) int {
 	q.mu.Lock()
@@ -156,6 +186,10 @@ func (q *queue) credit() {
 		q.onWritable()
 	}
 }
+
+// holds reports whether the consumer has a message in hand, taken by its
+// last refill: pop returns it without a lock (consumer only).
+func (q *queue) holds() bool { return q.head < len(q.batch) }
 
 // ready reports whether pop would return a message (consumer only).
 func (q *queue) ready() bool { return q.head < len(q.batch) || q.next() }

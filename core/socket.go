@@ -356,28 +356,82 @@ func (s *Socket) RecvMsg(ctx context.Context, nonblock bool) (Msg, error) {
 }
 
 func (s *Socket) recv(ctx context.Context, nonblock bool) (Msg, error) {
+	var out Msg
+	err := s.recvInto(ctx, &out, nonblock, false)
+	return out, err
+}
+
+// RecvInto is RecvMsg into m, reusing m.Frames' backing array for the frame
+// list instead of allocating one per message: with Msg.Release, a receive
+// loop that allocates nothing per message.
+//
+//	var m zeroplug.Msg
+//	for {
+//		if err := s.RecvInto(&m); err != nil { ... }
+//		use(m.Frames)
+//		m.Release()
+//	}
+func (s *Socket) RecvInto(m *Msg) error { return s.recvInto(context.Background(), m, false, true) }
+
+// RecvIntoContext is RecvInto that gives up when ctx is done.
+func (s *Socket) RecvIntoContext(ctx context.Context, m *Msg) error {
+	return s.recvInto(ctx, m, false, true)
+}
+
+// TryRecvInto is RecvInto that never blocks: ErrAgain when no message is
+// waiting.
+func (s *Socket) TryRecvInto(m *Msg) error {
+	return s.recvInto(context.Background(), m, true, true)
+}
+
+// recvInto receives one message into out; reuse says out.Frames' array may
+// be filled (RecvInto) rather than a new list made (Recv, whose caller
+// owns what it got).
+func (s *Socket) recvInto(ctx context.Context, out *Msg, nonblock, reuse bool) error {
 	if s.isClosed() {
-		return Msg{}, ErrClosed
+		return ErrClosed
 	}
 	timeout := s.options().recvTimeout
 	if !lockCall(&s.recvMu, nonblock || timeout == 0) {
-		return Msg{}, ErrAgain
+		return ErrAgain
 	}
 	defer s.recvMu.Unlock()
 	w := s.recvWait.reset(s, ctx, nonblock, timeout)
 	defer w.stop()
 	m, p, err := s.pat.recv(w)
 	if err != nil {
-		return Msg{}, err
+		return err
 	}
-	out := Msg{Frames: m.frames(), RoutingID: m.routingID}
-	if m.kind == kindGroup {
-		out.Frames, out.Group = m.parts[1:], string(m.parts[0])
+	frames := out.Frames[:0]
+	if !reuse {
+		frames = nil
 	}
+	switch {
+	case m.kind == kindGroup && reuse:
+		frames = append(frames, m.parts[1:]...)
+		out.Group = string(m.parts[0])
+	case m.kind == kindGroup:
+		frames = m.parts[1:]
+		out.Group = string(m.parts[0])
+	case m.parts == nil:
+		if reuse {
+			frames = append(frames, m.body)
+		} else {
+			frames = [][]byte{m.body}
+		}
+		out.Group = ""
+	case reuse:
+		frames = append(frames, m.parts...)
+		out.Group = ""
+	default:
+		frames = m.parts
+		out.Group = ""
+	}
+	out.Frames, out.RoutingID, out.pooled, out.peer = frames, m.routingID, m.pooled, nil
 	if p != nil {
 		out.peer = p.peerInfo()
 	}
-	return out, nil
+	return nil
 }
 
 // lockCall takes the one-sender (or one-receiver) lock for a call. A call

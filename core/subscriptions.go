@@ -13,6 +13,7 @@ type subscriptions struct {
 	mu     sync.Mutex
 	counts map[string]int
 	list   atomic.Pointer[[][]byte]
+	stale  atomic.Bool // list still holds removed topics: rebuilt at the next match
 }
 
 // add counts a subscription and reports whether the topic is new.
@@ -26,7 +27,20 @@ func (s *subscriptions) add(topic []byte) bool {
 	if s.counts[string(topic)] > 1 {
 		return false
 	}
-	s.publish()
+	// A new topic is appended to the snapshot: a peer that sends many
+	// subscriptions costs one copy of the list per doubling, not one per
+	// subscription (which made 20000 of them take minutes). Readers of the
+	// old snapshot never look past its length, where the append writes.
+	if s.stale.Load() {
+		s.publish() // the topic is in counts already
+		return true
+	}
+	var l [][]byte
+	if old := s.list.Load(); old != nil {
+		l = *old
+	}
+	l = append(l, []byte(topic))
+	s.list.Store(&l)
 	return true
 }
 
@@ -44,7 +58,10 @@ func (s *subscriptions) remove(topic []byte) bool {
 		return false
 	}
 	delete(s.counts, string(topic))
-	s.publish()
+	// The snapshot is rebuilt when next needed, not once per removal: a
+	// peer leaving with many subscriptions costs one rebuild, not one per
+	// topic.
+	s.stale.Store(true)
 	return true
 }
 
@@ -55,10 +72,18 @@ func (s *subscriptions) publish() {
 		l = append(l, []byte(t))
 	}
 	s.list.Store(&l)
+	s.stale.Store(false)
 }
 
 // match reports whether some subscription is a prefix of data.
 func (s *subscriptions) match(data []byte) bool {
+	if s.stale.Load() {
+		s.mu.Lock()
+		if s.stale.Load() {
+			s.publish()
+		}
+		s.mu.Unlock()
+	}
 	l := s.list.Load()
 	if l == nil {
 		return false
@@ -78,6 +103,7 @@ func (s *subscriptions) drain() map[string]int {
 	c := s.counts
 	s.counts = nil
 	s.list.Store(nil)
+	s.stale.Store(false)
 	return c
 }
 

@@ -23,6 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/ipv4"
+
 	"github.com/zeroplug/zeroplug/sdk"
 )
 
@@ -93,7 +95,7 @@ func (s *Socket) bindUDP(ep sdk.Endpoint, given string) error {
 	}
 	conn, err := listenUDP(addr, o, true)
 	if err == nil {
-		err = setUDPBuffers(conn, o)
+		err = setUDPBuffers(conn, o, true)
 	}
 	if err != nil {
 		s.event(Event{Type: EventBindFailed, Endpoint: given, Err: err})
@@ -146,7 +148,7 @@ func (s *Socket) connectUDP(ep sdk.Endpoint, given string) error {
 	}
 	conn, err := listenUDP(addr, o, false)
 	if err == nil {
-		err = setUDPBuffers(conn, o)
+		err = setUDPBuffers(conn, o, false)
 	}
 	if err != nil {
 		return err
@@ -176,13 +178,25 @@ func (s *Socket) connectUDP(ep sdk.Endpoint, given string) error {
 	return nil
 }
 
-// setUDPBuffers applies SNDBUF and RCVBUF (SO_SNDBUF, SO_RCVBUF) when set:
-// a DISH that falls behind a burst loses what its kernel buffer cannot
-// hold, and RCVBUF is the knob for it. It closes conn when it fails.
-func setUDPBuffers(conn *net.UDPConn, o *options) error {
+// udpReceiveBuffer is the SO_RCVBUF a binding (DISH, DGRAM) asks for when
+// RCVBUF is not set: 4 MiB, which the kernel caps at net.core.rmem_max.
+// Where libzmq leaves the system default (212992 bytes on Linux, about 270
+// small datagrams), zeroplug asks for more, as quic-go does for the same
+// reason: a reader that is not scheduled for a millisecond while a sender
+// on the same host runs flat out loses what the small buffer cannot hold.
+// The kernel charges the memory only while datagrams wait in it.
+const udpReceiveBuffer = 4 << 20
+
+// setUDPBuffers applies SNDBUF and RCVBUF (SO_SNDBUF, SO_RCVBUF) when set,
+// and udpReceiveBuffer to a binding without RCVBUF: a DISH that falls
+// behind a burst loses what its kernel buffer cannot hold, and RCVBUF is the
+// knob for it. It closes conn when it fails.
+func setUDPBuffers(conn *net.UDPConn, o *options, binding bool) error {
 	var err error
 	if n := o.transport.RecvBuffer; n > 0 {
 		err = conn.SetReadBuffer(n)
+	} else if binding {
+		err = conn.SetReadBuffer(udpReceiveBuffer)
 	}
 	if n := o.transport.SendBuffer; n > 0 && err == nil {
 		err = conn.SetWriteBuffer(n)
@@ -193,18 +207,28 @@ func setUDPBuffers(conn *net.UDPConn, o *options) error {
 	return err
 }
 
+// udpReadBatch is how many datagrams one system call may read (recvmmsg on
+// Linux): a DISH that wakes once for several datagrams keeps up with a RADIO
+// that sends one per call, where one read per wake-up fell behind and lost
+// what the kernel buffer could not hold.
+const udpReadBatch = 8
+
 // readLoop reads datagrams until the socket is closed or the binding told
-// to stop; one buffer of maxDatagram bytes serves them all, and each
-// message copies out what it keeps.
+// to stop, up to udpReadBatch at a time into buffers of maxDatagram bytes,
+// and each message copies out what it keeps.
 func (e *udpEndpoint) readLoop(ownsPipe bool) {
 	s := e.s
 	defer s.wg.Done()
 	if ownsPipe {
 		defer s.removePipe(e.p)
 	}
-	buf := make([]byte, maxDatagram)
+	batch := make([]ipv4.Message, udpReadBatch)
+	for i := range batch {
+		batch[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	}
+	pc := ipv4.NewPacketConn(e.conn) // its ReadBatch reads IPv6 datagrams too
 	for {
-		n, _, flags, from, err := e.conn.ReadMsgUDPAddrPort(buf, nil)
+		n, err := pc.ReadBatch(batch, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 				return
@@ -220,22 +244,34 @@ func (e *udpEndpoint) readLoop(ownsPipe bool) {
 			}
 			continue
 		}
-		// A datagram longer than maxDatagram arrives cut short: libzmq
-		// hands on what fits, zeroplug drops it, since it is not the
-		// message that was sent.
-		m, ok := e.decode(buf[:n], from)
-		if truncated(flags) {
-			ok = false
+		for i := range batch[:n] {
+			e.receive(&batch[i])
 		}
-		if !ok {
-			e.malformed.Add(1)
-			s.log.Debug("malformed datagram dropped", "endpoint", e.endpoint, "from", from.String(), "bytes", n)
-			continue
-		}
-		if !e.p.deliver(m) {
-			s.log.Debug("datagram dropped: the receive queue is full (RCVHWM)", "endpoint", e.endpoint)
-			e.dropped.Add(1)
-		}
+	}
+}
+
+// receive hands one datagram of a batch to the pattern.
+func (e *udpEndpoint) receive(d *ipv4.Message) {
+	s := e.s
+	var from netip.AddrPort
+	if a, ok := d.Addr.(*net.UDPAddr); ok {
+		from = a.AddrPort()
+	}
+	// A datagram longer than maxDatagram arrives cut short: libzmq hands
+	// on what fits, zeroplug drops it, since it is not the message that
+	// was sent.
+	m, ok := e.decode(d.Buffers[0][:d.N], from)
+	if truncated(d.Flags) {
+		ok = false
+	}
+	if !ok {
+		e.malformed.Add(1)
+		s.log.Debug("malformed datagram dropped", "endpoint", e.endpoint, "from", from.String(), "bytes", d.N)
+		return
+	}
+	if !e.p.deliver(m) {
+		s.log.Debug("datagram dropped: the receive queue is full (RCVHWM)", "endpoint", e.endpoint)
+		e.dropped.Add(1)
 	}
 }
 

@@ -4,6 +4,9 @@ package core
 
 import (
 	"errors"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -55,18 +58,41 @@ func TestUDPMulticastOptions(t *testing.T) {
 	}
 }
 
-// RCVBUF reaches a DISH's udp socket (Linux doubles what it is given).
-func TestUDPRecvBuffer(t *testing.T) {
-	e := newEnv(t)
-	d := e.bound(DISH, "udp://127.0.0.1:*", RecvBuffer(1<<18))
-	raw, err := udpEndpointOf(d, d.LastEndpoint()).conn.SyscallConn()
+// udpRecvBuffer reads SO_RCVBUF of s's udp binding.
+func udpRecvBuffer(t *testing.T, s *Socket) int {
+	t.Helper()
+	raw, err := udpEndpointOf(s, s.LastEndpoint()).conn.SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var n int
 	var gerr error
 	raw.Control(func(fd uintptr) { n, gerr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF) })
-	if gerr != nil || n < 1<<18 {
-		t.Errorf("SO_RCVBUF = %d, %v; want at least %d", n, gerr, 1<<18)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	return n
+}
+
+// RCVBUF reaches a DISH's udp socket (Linux doubles what it is given), and
+// without it a DISH or DGRAM asks for udpReceiveBuffer, which Linux caps at
+// net.core.rmem_max (and doubles).
+func TestUDPRecvBuffer(t *testing.T) {
+	e := newEnv(t)
+	d := e.bound(DISH, "udp://127.0.0.1:*", RecvBuffer(1<<18))
+	if n := udpRecvBuffer(t, d); n < 1<<18 {
+		t.Errorf("RCVBUF %d: SO_RCVBUF = %d", 1<<18, n)
+	}
+	want := udpReceiveBuffer
+	if b, err := os.ReadFile("/proc/sys/net/core/rmem_max"); err == nil {
+		if max, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			want = min(want, max)
+		}
+	}
+	for _, typ := range []Type{DISH, DGRAM} {
+		s := e.bound(typ, "udp://127.0.0.1:*")
+		if n := udpRecvBuffer(t, s); n < want {
+			t.Errorf("%s without RCVBUF: SO_RCVBUF = %d, want at least %d", typ, n, want)
+		}
 	}
 }

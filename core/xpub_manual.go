@@ -31,7 +31,7 @@ func (x *pub) requestManual(p *pipe, data []byte) {
 // x.mu is held, so that from stays in the inbox's order.
 func (x *pub) toManual(p *pipe, m msg) {
 	x.from = append(x.from, p)
-	x.inbox.in.push(m)
+	x.inbox.in.pushOver(m)
 }
 
 // manualChange is Subscribe or Unsubscribe on a manual XPUB: it changes

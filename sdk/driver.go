@@ -131,3 +131,12 @@ type Validator interface {
 	// wrap ErrBadEndpoint (or ErrNoSuchDevice).
 	Validate(ep Endpoint, bind bool) error
 }
+
+// Drainer is implemented by drivers with work left when the host stops the
+// plugin: a multicast sender whose socket has closed still answers its
+// receivers' repair requests. Serve calls Drain once the host has asked the
+// plugin to stop, and exits when it returns; deadline is when the host
+// would kill the process, and Drain must return by then.
+type Drainer interface {
+	Drain(deadline time.Time)
+}

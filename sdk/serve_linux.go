@@ -62,8 +62,15 @@ func serve(d Driver, name, version string) int {
 		Logger:           logger,
 	})
 	s.stop()
+	if dr, ok := d.(Drainer); ok {
+		dr.Drain(time.Now().Add(drainTime))
+	}
 	return 0
 }
+
+// drainTime is how long a Drainer may take: the host kills a plugin that
+// has not exited two seconds after asking it to stop (go-plugin's Kill).
+const drainTime = 1500 * time.Millisecond
 
 // watchHost ends the plugin when the host has gone: the host never writes
 // on the channel, so a read returns only when every copy of the host's end

@@ -26,6 +26,9 @@ func (b *bencher) header(w io.Writer, argv []string) {
 	for _, im := range b.impls {
 		progs = append(progs, fmt.Sprintf("%s = %s", im.name, im.path))
 	}
+	if b.draft {
+		progs = append(progs, fmt.Sprintf("libzmq 4.3.5 with the draft API (zeromq.js 6.8's) = %s", b.draftPath))
+	}
 	fmt.Fprintf(w, "- programs: %s\n", strings.Join(progs, ", "))
 	fmt.Fprintf(w, "- method: every program runs the same mode with the same result line (`zmqpeer thr ENDPOINT SIZE COUNT`, "+
 		"`zeroplug bench thr ENDPOINT --size SIZE --count COUNT`, ...): no high-water mark, linger until delivered, "+

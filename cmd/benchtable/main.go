@@ -60,6 +60,8 @@ type config struct {
 	latOver    []string
 	curve      bool
 	curveSizes []int
+	draft      bool // the draft tables (draft.go)
+	split      bool // the separate-process table (split.go)
 }
 
 // impl is one implementation under test.
@@ -113,6 +115,9 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	zeroplugPath := fs.String("zeroplug", "", "path of the zeroplug binary (default: build ./cmd/zeroplug)")
 	zmqpeerPath := fs.String("zmqpeer", "", "path of zmqpeer, the libzmq peer (default: build cmd/zmqpeer/zmqpeer.c)")
 	zmq4peerPath := fs.String("zmq4peer", "", "path of zmq4peer, the go-zeromq/zmq4 peer (default: build ./cmd/zmq4peer)")
+	draftPath := fs.String("zmqpeer-draft", "", "path of zmqpeer-draft, zmqpeer on zeromq.js's libzmq 4.3.5 with the draft API (default: build it with scripts/build-zmqpeer-draft.sh)")
+	fs.BoolVar(&c.split, "split", false, "also measure with the sender and the receiver in separate processes, over tcp and ipc, each direction between zeroplug and libzmq, beside a raw socket, with the receivers' peak memory")
+	fs.BoolVar(&c.draft, "draft", false, "also measure the draft sockets, RADIO/DISH over udp and tcp and CLIENT/SERVER over tcp, zeroplug (bench --pattern) beside libzmq 4.3.5 (zmqpeer-draft)")
 	fs.IntVar(&c.rounds, "rounds", 3, "measured runs of each program per cell, alternating the programs; the median is reported")
 	fs.Float64Var(&c.scale, "scale", 1, "multiplies the default counts (2,000,000 at 16 B ... 20,000 at 64 KiB; 10,000 round trips)")
 	fs.DurationVar(&c.target, "target", time.Second, "how long each measured thr run should take, from a calibration run (0: always the full count)")
@@ -134,7 +139,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "benchtable: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	c.paths = map[string]string{"zeroplug": *zeroplugPath, "zmqpeer": *zmqpeerPath, "zmq4peer": *zmq4peerPath}
+	c.paths = map[string]string{"zeroplug": *zeroplugPath, "zmqpeer": *zmqpeerPath, "zmq4peer": *zmq4peerPath, "zmqpeer-draft": *draftPath}
 	c.transports = splitList(*transports)
 	c.latOver = splitList(*latOver)
 	for _, list := range []struct {
@@ -178,6 +183,12 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	if c.curve {
 		b.curveTables(stdout)
 	}
+	if c.split {
+		b.splitTable(stdout)
+	}
+	if c.draft {
+		b.draftTables(stdout)
+	}
 	b.runList(stdout)
 	return 0
 }
@@ -216,7 +227,9 @@ type bencher struct {
 	stderr io.Writer
 	tmp    string
 	impls  []*impl
-	runs   []runRecord // every run, for the list at the end
+	// draftPath is zmqpeer-draft's, when -draft is given.
+	draftPath string
+	runs      []runRecord // every run, for the list at the end
 	// failures of the table being made: "zeroplug thr tcp 16 B: timeout".
 	failures []string
 	ran      int // runs done, for the progress lines
@@ -274,6 +287,19 @@ func (b *bencher) prepare() error {
 			return fmt.Errorf("%s: %w (run `make build`, or leave the flag out to build it)", im.program, err)
 		}
 	}
+	if b.draft {
+		if b.draftPath = b.paths["zmqpeer-draft"]; b.draftPath == "" {
+			fmt.Fprintf(b.stderr, "benchtable: building zmqpeer-draft\n")
+			if b.draftPath, err = b.build("zmqpeer-draft"); err != nil {
+				return err
+			}
+		} else if b.draftPath, err = filepath.Abs(b.draftPath); err != nil {
+			return err
+		}
+		if _, err := os.Stat(b.draftPath); err != nil {
+			return fmt.Errorf("zmqpeer-draft: %w (run `make bench`, or leave -zmqpeer-draft out to build it)", err)
+		}
+	}
 	return nil
 }
 
@@ -285,7 +311,9 @@ func (b *bencher) build(program string) (string, error) {
 	}
 	out := filepath.Join(b.tmp, program)
 	var cmd *exec.Cmd
-	if program == "zmqpeer" {
+	if program == "zmqpeer-draft" {
+		cmd = exec.Command("bash", filepath.Join(root, "scripts", "build-zmqpeer-draft.sh"), out)
+	} else if program == "zmqpeer" {
 		cmd = exec.Command("cc", "-O2", "-o", out, filepath.Join(root, "cmd", "zmqpeer", "zmqpeer.c"), "-lzmq", "-lpthread")
 	} else {
 		cmd = exec.Command(goCommand(), "build", "-o", out, "./cmd/"+program)
@@ -325,6 +353,8 @@ func (b *bencher) endpoint(transport string) (string, error) {
 	switch transport {
 	case "inproc":
 		return "inproc://bench", nil
+	case "udp":
+		return udpEndpoint()
 	case "ipc":
 		b.ran++
 		return "ipc://" + filepath.Join(b.tmp, fmt.Sprintf("run-%d.ipc", b.ran)), nil
@@ -341,6 +371,9 @@ func (b *bencher) endpoint(transport string) (string, error) {
 type outcome struct {
 	value  float64 // msgs_per_s or one_way_us
 	failed string  // "timeout", or "error: ..."; "" when value is good
+	// loss is the share of the messages sent that did not arrive, when the
+	// result line says (sent= and lost=: RADIO/DISH), or -1.
+	loss float64
 }
 
 // runOnce runs one program once and reads key from its result line.
@@ -401,16 +434,27 @@ func (b *bencher) exec(path string, env, args []string, key string) outcome {
 		if !strings.HasPrefix(line, "mode=") {
 			continue
 		}
+		fields := map[string]string{}
 		for _, f := range strings.Fields(line) {
-			if k, v, ok := strings.Cut(f, "="); ok && k == key {
-				x, err := strconv.ParseFloat(v, 64)
-				if err != nil {
-					return outcome{failed: fmt.Sprintf("error: %s=%q in %q", key, v, line)}
-				}
-				return outcome{value: x}
+			if k, v, ok := strings.Cut(f, "="); ok {
+				fields[k] = v
 			}
 		}
-		return outcome{failed: fmt.Sprintf("error: no %s in %q", key, line)}
+		v, ok := fields[key]
+		if !ok {
+			return outcome{failed: fmt.Sprintf("error: no %s in %q", key, line)}
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return outcome{failed: fmt.Sprintf("error: %s=%q in %q", key, v, line)}
+		}
+		o := outcome{value: x, loss: -1}
+		sent, err1 := strconv.ParseFloat(fields["sent"], 64)
+		lost, err2 := strconv.ParseFloat(fields["lost"], 64)
+		if err1 == nil && err2 == nil && sent > 0 {
+			o.loss = lost / sent
+		}
+		return o
 	}
 	return outcome{failed: fmt.Sprintf("error: no result line in %q", strings.TrimSpace(string(out)))}
 }
@@ -426,6 +470,7 @@ type cell struct {
 	values []float64 // good runs
 	failed []string  // failed runs
 	counts []int     // counts of the measured runs
+	losses []float64 // of the good runs whose line gives one
 }
 
 // median of the good runs.
@@ -537,6 +582,9 @@ func (b *bencher) measure(impls []*impl, mode, transport string, size, fullCount
 				c.failed = append(c.failed, o.failed)
 			} else {
 				c.values = append(c.values, o.value)
+				if o.loss >= 0 {
+					c.losses = append(c.losses, o.loss)
+				}
 			}
 		}
 	}
@@ -563,13 +611,7 @@ func (b *bencher) throughput(w io.Writer) {
 		for _, size := range b.sizes {
 			full := max(2, int(float64(defaultCount(size))*b.scale))
 			cells := b.measure(b.impls, "thr", transport, size, full, "msgs_per_s")
-			var counts []string
 			for _, c := range cells {
-				if len(c.counts) == 0 {
-					counts = append(counts, "–")
-				} else {
-					counts = append(counts, thousands(int64(c.counts[0])))
-				}
 				if c.skip != "" && !slices.Contains(skips, c.skip) {
 					skips = append(skips, c.skip)
 				}
@@ -578,10 +620,23 @@ func (b *bencher) throughput(w io.Writer) {
 			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", transport, size, base.text("msgs_per_s"),
 				cells[colSend].text("msgs_per_s"), ratio(cells[colSend], base),
 				cells[colNoCopy].text("msgs_per_s"), ratio(cells[colNoCopy], base),
-				cells[colZmq4].text("msgs_per_s"), ratio(cells[colZmq4], base), strings.Join(counts, " / "))
+				cells[colZmq4].text("msgs_per_s"), ratio(cells[colZmq4], base), countsText(cells))
 		}
 	}
 	b.notes(w, skips)
+}
+
+// countsText is the counts column: each cell's measured count, "–" for one
+// not measured.
+func countsText(cells []*cell) string {
+	counts := make([]string, len(cells))
+	for i, c := range cells {
+		counts[i] = "–"
+		if len(c.counts) > 0 {
+			counts[i] = thousands(int64(c.counts[0]))
+		}
+	}
+	return strings.Join(counts, " / ")
 }
 
 // notes prints the footnote of the cells not measured and the failures of the table.
@@ -651,16 +706,8 @@ func (b *bencher) curveTables(w io.Writer) {
 	for _, size := range b.curveSizes {
 		full := max(2, int(float64(defaultCount(size))*b.scale))
 		cells := b.measure(impls, "thr", "tcp", size, full, "msgs_per_s")
-		var counts []string
-		for _, c := range cells {
-			if len(c.counts) == 0 {
-				counts = append(counts, "–")
-			} else {
-				counts = append(counts, thousands(int64(c.counts[0])))
-			}
-		}
 		fmt.Fprintf(w, "| tcp | %d | %s | %s | %s | %s |\n", size,
-			cells[0].text("msgs_per_s"), cells[1].text("msgs_per_s"), ratio(cells[1], cells[0]), strings.Join(counts, " / "))
+			cells[0].text("msgs_per_s"), cells[1].text("msgs_per_s"), ratio(cells[1], cells[0]), countsText(cells))
 	}
 	b.notes(w, nil)
 

@@ -171,6 +171,97 @@ esac`)
 	}
 }
 
+// -draft runs zmqpeer-draft with ZMQPEER_PATTERN and zeroplug with --pattern, RADIO/DISH
+// over udp and tcp and CLIENT/SERVER over tcp, and shows RADIO/DISH's losses.
+func TestDraftTables(t *testing.T) {
+	dir := t.TempDir()
+	// zmqpeer-draft: MODE ENDPOINT SIZE COUNT, the pattern in the environment; it loses
+	// nothing. zeroplug: bench MODE ENDPOINT --size SIZE --count COUNT --pattern P; over
+	// udp it loses a fifth.
+	draft := fake(t, dir, "zmqpeer-draft", `case $ZMQPEER_PATTERN-$1 in
+radio-dish-thr) echo "mode=thr size=$3 count=$4 sent=$4 lost=0 seconds=0.1 msgs_per_s=100000 mbit_per_s=1.0";;
+client-server-thr) echo "mode=thr size=$3 count=$4 seconds=0.1 msgs_per_s=1000000 mbit_per_s=1.0";;
+*-lat) echo "mode=lat size=$3 roundtrips=$4 seconds=0.1 one_way_us=40.00";;
+*) echo "no pattern" >&2; exit 1;;
+esac`)
+	zeroplug := fake(t, dir, "zeroplug", `[ "$8" = --pattern ] || { echo "no --pattern" >&2; exit 1; }
+case $9-$2-$3 in
+radio-dish-thr-udp*) echo "mode=thr size=$5 count=$(($7 * 4 / 5)) sent=$7 lost=$(($7 / 5)) seconds=0.1 msgs_per_s=150000 mbit_per_s=1.0";;
+radio-dish-thr-tcp*) echo "mode=thr size=$5 count=$7 sent=$7 lost=0 seconds=0.1 msgs_per_s=200000 mbit_per_s=1.0";;
+client-server-thr*) echo "mode=thr size=$5 count=$7 seconds=0.1 msgs_per_s=1500000 mbit_per_s=1.0";;
+*-lat-*) echo "mode=lat size=$5 roundtrips=$7 seconds=0.1 one_way_us=20.00";;
+esac`)
+	zmqpeer := fake(t, dir, "zmqpeer", "exit 1")
+	zmq4peer := fake(t, dir, "zmq4peer", "exit 1")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"benchtable", "-zeroplug", zeroplug, "-zmqpeer", zmqpeer, "-zmq4peer", zmq4peer, "-zmqpeer-draft", draft,
+		"-draft", "-transports=", "-lat-transports=", "-rounds", "3", "-timeout", "5s", "-scale", "0.01", "-target", "0"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("status %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"## Draft sockets: throughput",
+		"| RADIO-DISH | udp | 64 | 100,000 | 0.0 % | 150,000 | 20.0 % | 1.50× |",
+		"| RADIO-DISH | tcp | 1024 | 100,000 | 0.0 % | 200,000 | 0.0 % | 2.00× |",
+		"| CLIENT-SERVER | tcp | 64 | 1,000,000 | – | 1,500,000 | – | 1.50× |",
+		"## Draft sockets: latency",
+		"| RADIO-DISH | udp | 40.00 | 20.00 | 0.50× |",
+		"| CLIENT-SERVER | tcp | 40.00 | 20.00 | 0.50× |",
+		"ZMQPEER_PATTERN=radio-dish zmqpeer-draft thr udp://127.0.0.1:",
+		"zeroplug bench lat tcp://127.0.0.1:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Failures") {
+		t.Errorf("a run failed:\n%s", out)
+	}
+}
+
+// -split runs each sender beside its receiver, in two processes, in every direction
+// and over a raw socket, and reads the rate from the receiver.
+func TestSplitTable(t *testing.T) {
+	dir := t.TempDir()
+	// zmqpeer: MODE ENDPOINT SIZE COUNT; zeroplug: bench MODE ENDPOINT --size SIZE --count COUNT.
+	// A receiver prints a rate that says which it is; a sender prints nothing.
+	zmqpeer := fake(t, dir, "zmqpeer", `case $1 in
+thr-recv) echo "mode=thr size=$3 count=$4 seconds=0.1 msgs_per_s=1000000 mbit_per_s=1.0";;
+thr-send) ;;
+*) exit 1;;
+esac`)
+	zeroplug := fake(t, dir, "zeroplug", `case $2 in
+thr-recv) echo "mode=thr size=$5 count=$7 seconds=0.1 msgs_per_s=1500000 mbit_per_s=1.0";;
+raw-recv) echo "mode=thr size=$5 count=$7 seconds=0.1 msgs_per_s=4000000 mbit_per_s=1.0";;
+thr-send|raw-send) ;;
+*) exit 1;;
+esac`)
+	zmq4peer := fake(t, dir, "zmq4peer", "exit 1")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"benchtable", "-zeroplug", zeroplug, "-zmqpeer", zmqpeer, "-zmq4peer", zmq4peer,
+		"-split", "-transports=", "-lat-transports=", "-rounds", "3", "-timeout", "5s", "-scale", "0.001"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("status %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"## Throughput in two processes",
+		"| tcp | 16 | 1,000,000 | 1,500,000 | 1.50× | 1,000,000 | 1.00× | 1,500,000 | 1.50× | 4,000,000 | 0.25× | 0.38× |",
+		"| ipc | 1048576 | 1,000,000 | 1,500,000 | 1.50× |",
+		"zmqpeer thr-recv tcp://127.0.0.1:",
+		" & zeroplug bench thr-send tcp://127.0.0.1:",
+		"zeroplug bench raw-recv ipc://",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Failures") {
+		t.Errorf("a run failed:\n%s", out)
+	}
+}
+
 func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", 100000: "100,000"} {
 		if got := thousands(n); got != want {

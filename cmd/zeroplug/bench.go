@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/zeroplug/zeroplug/core"
@@ -18,6 +18,7 @@ import (
 )
 
 const benchHelp = `Usage: zeroplug bench MODE ENDPOINT [--size BYTES] [--count N] [--nocopy] [--curve | SECURITY]
+                      [--pattern radio-dish|client-server]
 
 bench measures throughput or latency exactly as cmd/zmqpeer (the libzmq reference peer) and
 libzmq's perf tools do, and prints one result line in zmqpeer's format, so that either end
@@ -32,6 +33,7 @@ Modes:
             mode=lat size=S roundtrips=N seconds=T one_way_us=U
   lat-rep   REP binds and echoes N requests; prints nothing
   lat-req   REQ connects and makes N round trips; prints the mode=lat line
+` + benchRawHelp + `
 
 Flags (before or after MODE and ENDPOINT):
   --size BYTES  the size of each message (default 16)
@@ -41,6 +43,7 @@ Flags (before or after MODE and ENDPOINT):
   --curve       thr, lat: encrypt with CURVE, as zmqpeer's ZMQPEER_CURVE=1: a fresh server
                 key pair; the binding end (PULL, REP) is the CURVE server, the connecting
                 end (PUSH, REQ) a client with a fresh key pair of its own. tcp and ipc.
+  --pattern P   thr, lat: a draft pattern instead of PUSH/PULL and REQ/REP (below)
   -h, --help    print this text.
 
 The one-end modes (thr-recv, thr-send, lat-rep, lat-req) take the security flags below
@@ -48,15 +51,20 @@ for their socket instead, so that the other end can be libzmq: zmqpeer reads
 ZMQPEER_CURVE_SECRETKEY (a CURVE server), ZMQPEER_CURVE_SERVERKEY (a CURVE client),
 ZMQPEER_PLAIN_SERVER, ZMQPEER_PLAIN_USER and ZMQPEER_PLAIN_PASSWORD from its environment.
 
+` + benchPatternHelp + `
+
 ` + securityHelp + `
 
 Measurement, as zmqpeer: sockets have no high-water mark (ZMQPEER_HWM in the environment
 sets one on both ends) and linger until everything is delivered; every message is sent from one
 buffer of BYTES bytes, which Send copies (--nocopy: hands over, as zmqpeer's zmq_msg_send of
-a fresh zmq_msg_init_size buffer does); the receiver checks each size. thr starts its clock when the
+a fresh zmq_msg_init_size buffer does); the receiver checks each size and releases each
+message (Msg.Release), as libzmq's perf tools close each one. thr starts its clock when the
 first message arrives and reports (N-1)/seconds; lat times N round trips and reports
 seconds/N/2 as one_way_us. inproc:// endpoints work in thr and lat only (both ends in this
 process); a wildcard port (tcp://127.0.0.1:*) works in thr and lat.
+ZEROPLUG_BENCH_CPUPROFILE=FILE in the environment writes a CPU profile of the run
+(go tool pprof).
 
 Examples:
   zeroplug bench thr tcp://127.0.0.1:5555 --size 256
@@ -77,6 +85,7 @@ type benchConfig struct {
 	hwm      int
 	curve    bool     // --curve: CURVE between the ends of thr and lat
 	noCopy   bool     // --nocopy: SendNoCopy instead of Send
+	pattern  string   // --pattern: a draft pattern for thr and lat (benchdraft.go)
 	sec      security // the one-end modes' security flags
 }
 
@@ -88,6 +97,7 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 	fs.Int64Var(&c.count, "count", 0, "")
 	fs.BoolVar(&c.curve, "curve", false, "")
 	fs.BoolVar(&c.noCopy, "nocopy", false, "")
+	fs.StringVar(&c.pattern, "pattern", "", "")
 	var secFlags securityFlags
 	secFlags.register(fs)
 	positional, err := parseArgs(fs, args)
@@ -105,7 +115,7 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 	counted := false
 	fs.Visit(func(f *flag.Flag) { counted = counted || f.Name == "count" })
 	switch c.mode {
-	case "thr", "thr-recv", "thr-send":
+	case "thr", "thr-recv", "thr-send", "raw-recv", "raw-send":
 		if !counted {
 			c.count = 1000000
 		}
@@ -114,19 +124,23 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 			c.count = 10000
 		}
 	default:
-		return bad("unknown mode %q (thr, thr-recv, thr-send, lat, lat-rep, lat-req)", c.mode)
+		return bad("unknown mode %q (thr, thr-recv, thr-send, lat, lat-rep, lat-req, raw-recv, raw-send)", c.mode)
 	}
 	switch {
 	case c.size < 0:
 		return bad("--size %d: want 0 or more bytes", c.size)
 	case c.count < 1:
 		return bad("--count %d: want at least 1", c.count)
+	case strings.HasPrefix(c.mode, "raw-") && !strings.HasPrefix(c.endpoint, "tcp://") && !strings.HasPrefix(c.endpoint, "ipc://"):
+		return bad("%s: raw modes take tcp:// or ipc://", c.endpoint)
 	case strings.HasPrefix(c.endpoint, "inproc://") && c.mode != "thr" && c.mode != "lat":
 		return bad("%s: inproc needs both ends in one process: use mode thr or lat", c.endpoint)
 	}
 	bothEnds := c.mode == "thr" || c.mode == "lat"
 	given := secFlags.given()
 	switch {
+	case strings.HasPrefix(c.mode, "raw-") && (c.curve || c.noCopy || len(given) > 0):
+		return bad("%s moves bytes over a plain socket: no ZMTP, no security, no SendNoCopy", c.mode)
 	case c.curve && !bothEnds:
 		return bad("--curve is for thr and lat, which run both ends; %s takes --curve-serverkey KEY "+
 			"(a client) or --curve-server --curve-secretkey KEY (a server)", c.mode)
@@ -134,6 +148,9 @@ func parseBench(args []string, stdout, stderr io.Writer) (benchConfig, int) {
 		return bad("--curve: inproc has no security mechanism (its messages never leave the process); use tcp or ipc")
 	case bothEnds && len(given) > 0:
 		return bad("%s is for the one-end modes (thr-recv, thr-send, lat-rep, lat-req); %s takes --curve", given[0], c.mode)
+	}
+	if err := c.checkPattern(); err != nil {
+		return bad("%v", err)
 	}
 	if c.sec, err = secFlags.build(); err != nil {
 		return bad("%v", err)
@@ -161,19 +178,33 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	b.zctx = newContext(stderr, b.bindSec.contextOptions()...)
+	if path := os.Getenv("ZEROPLUG_BENCH_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "zeroplug bench: %v\n", err)
+			return exitError
+		}
+		defer stop()
+	}
 	var err error
-	switch c.mode {
-	case "thr":
+	switch {
+	case c.pattern != "":
+		err = b.runPattern(ctx, stdout)
+	case c.mode == "thr":
 		err = b.thr(ctx, stdout)
-	case "thr-recv":
+	case c.mode == "raw-recv":
+		err = b.rawRecv(ctx, stdout)
+	case c.mode == "raw-send":
+		err = b.rawSend(ctx)
+	case c.mode == "thr-recv":
 		err = b.thrRecv(ctx, stdout)
-	case "thr-send":
+	case c.mode == "thr-send":
 		err = b.thrSend(ctx, c.endpoint)
-	case "lat":
+	case c.mode == "lat":
 		err = b.lat(ctx, stdout)
-	case "lat-rep":
+	case c.mode == "lat-rep":
 		err = b.latRep(ctx)
-	case "lat-req":
+	case c.mode == "lat-req":
 		err = b.latReq(ctx, c.endpoint, stdout)
 	}
 	switch {
@@ -184,6 +215,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprintf(stderr, "zeroplug bench: %v\n", err)
 	return exitError
+}
+
+// startCPUProfile writes a CPU profile of the run to path (ZEROPLUG_BENCH_CPUPROFILE), for
+// go tool pprof: a benchmark's two ends run in separate processes, where go test's
+// -cpuprofile cannot reach.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // bench is one run of bench.
@@ -261,33 +307,37 @@ func (b *bench) thr(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	sendErr := make(chan error, 1)
-	wg.Go(func() {
-		if err := b.thrSend(ctx, pull.LastEndpoint()); err != nil {
-			sendErr <- err
-			cancel() // the receiver would wait for ever
-		}
-	})
-	err = b.thrReceive(ctx, pull, stdout)
-	if err != nil {
-		cancel()
-	}
-	wg.Wait()
-	select {
-	case serr := <-sendErr:
-		if !errors.Is(serr, errInterrupted) {
-			err = serr
-		}
-	default:
-	}
+	err = bothEnds(ctx,
+		func(ctx context.Context) error { return b.thrSend(ctx, pull.LastEndpoint()) },
+		func(ctx context.Context) error { return b.thrReceive(ctx, pull, stdout) })
 	if err != nil {
 		abandon(pull)
 		return err
 	}
 	return pull.Close()
+}
+
+// bothEnds runs side in a goroutine beside run, until run returns; the
+// first to fail cancels the other (which would wait for ever), and so does
+// run's return. The error is side's unless side only saw the cancel, then
+// run's: the one that failed first is the cause.
+func bothEnds(ctx context.Context, side, run func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sideErr := make(chan error, 1)
+	go func() {
+		err := side(ctx)
+		if err != nil {
+			cancel()
+		}
+		sideErr <- err
+	}()
+	err := run(ctx)
+	cancel()
+	if serr := <-sideErr; serr != nil && !errors.Is(serr, errInterrupted) {
+		return serr
+	}
+	return err
 }
 
 // thrRecv is the receiving end alone (zmqpeer thr-recv).
@@ -303,19 +353,23 @@ func (b *bench) thrRecv(ctx context.Context, stdout io.Writer) error {
 	return pull.Close()
 }
 
-// thrReceive receives count messages of size bytes and prints the mode=thr line.
+// thrReceive receives count messages of size bytes and prints the mode=thr line. Each
+// message is received into one Msg and released once checked, as libzmq's perf tools
+// close each zmq_msg_t (which frees its buffer to malloc, which hands it straight
+// back): the next message is read into the same memory.
 func (b *bench) thrReceive(ctx context.Context, pull *core.Socket, stdout io.Writer) error {
-	check := func(frames [][]byte) error {
-		if len(frames) != 1 || len(frames[0]) != b.size {
-			return fmt.Errorf("bad size: got %d frames of %d bytes, want 1 of %d", len(frames), msgLen(frames), b.size)
+	var m core.Msg
+	recv := func() error {
+		if err := pull.RecvIntoContext(ctx, &m); err != nil {
+			return failed(ctx, "recv", err)
 		}
+		if len(m.Frames) != 1 || len(m.Frames[0]) != b.size {
+			return fmt.Errorf("bad size: got %d frames of %d bytes, want 1 of %d", len(m.Frames), msgLen(m.Frames), b.size)
+		}
+		m.Release()
 		return nil
 	}
-	frames, err := pull.RecvContext(ctx)
-	if err != nil {
-		return failed(ctx, "recv", err)
-	}
-	if err := check(frames); err != nil {
+	if err := recv(); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -323,11 +377,7 @@ func (b *bench) thrReceive(ctx context.Context, pull *core.Socket, stdout io.Wri
 		if i%interruptCheck == 0 && ctx.Err() != nil {
 			return errInterrupted
 		}
-		frames, err := pull.RecvContext(ctx)
-		if err != nil {
-			return failed(ctx, "recv", err)
-		}
-		if err := check(frames); err != nil {
+		if err := recv(); err != nil {
 			return err
 		}
 	}
@@ -382,28 +432,9 @@ func (b *bench) lat(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	echoErr := make(chan error, 1)
-	wg.Go(func() {
-		if err := b.echo(ctx, rep); err != nil {
-			echoErr <- err
-			cancel()
-		}
-	})
-	err = b.latReq(ctx, rep.LastEndpoint(), stdout)
-	if err != nil {
-		cancel()
-	}
-	wg.Wait()
-	select {
-	case eerr := <-echoErr:
-		if !errors.Is(eerr, errInterrupted) {
-			err = eerr
-		}
-	default:
-	}
+	err = bothEnds(ctx,
+		func(ctx context.Context) error { return b.echo(ctx, rep) },
+		func(ctx context.Context) error { return b.latReq(ctx, rep.LastEndpoint(), stdout) })
 	if err != nil {
 		abandon(rep)
 		return err
@@ -444,7 +475,13 @@ func (b *bench) echo(ctx context.Context, rep *core.Socket) error {
 // latReq connects a REQ to endpoint, makes count round trips of size bytes and prints
 // the mode=lat line (zmqpeer lat-req).
 func (b *bench) latReq(ctx context.Context, endpoint string, stdout io.Writer) error {
-	req, err := b.open(core.REQ, false, endpoint)
+	return b.latReqOn(ctx, core.REQ, endpoint, stdout)
+}
+
+// latReqOn is latReq with a socket of type t (REQ, or CLIENT for --pattern
+// client-server).
+func (b *bench) latReqOn(ctx context.Context, t core.Type, endpoint string, stdout io.Writer) error {
+	req, err := b.open(t, false, endpoint)
 	if err != nil {
 		return err
 	}

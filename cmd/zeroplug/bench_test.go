@@ -139,6 +139,23 @@ func TestBenchZmqpeer(t *testing.T) {
 	})
 }
 
+// raw-recv and raw-send move the same bytes over a plain socket, tcp and ipc,
+// and print thr's line.
+func TestBenchRaw(t *testing.T) {
+	checkLeaks(t)
+	for _, ep := range []string{peertest.FreeTCPEndpoint(t), peertest.IPCEndpoint(t)} {
+		t.Run(strings.SplitN(ep, ":", 2)[0], func(t *testing.T) {
+			recv := start(t, "bench", "raw-recv", ep, "--size", "1000", "--count", "5000")
+			code, stdout, stderr := runCmd(t, "", "bench", "raw-send", ep, "--size", "1000", "--count", "5000")
+			if code != 0 || stdout != "" {
+				t.Errorf("raw-send: status %d, printed %q; stderr:\n%s", code, stdout, stderr)
+			}
+			result(t, recv.line(), thrWant(1000, 5000), thrFields...)
+			recv.wait(0)
+		})
+	}
+}
+
 // ZMQPEER_HWM sets a high-water mark on both ends, as in zmqpeer.
 func TestBenchHWMFromEnvironment(t *testing.T) {
 	checkLeaks(t)
@@ -150,13 +167,15 @@ func TestBenchHWMFromEnvironment(t *testing.T) {
 // An interrupted bench closes its sockets and exits with status 0.
 func TestBenchInterrupt(t *testing.T) {
 	checkLeaks(t)
-	for _, mode := range []string{"thr-recv", "lat-rep", "thr-send", "lat-req", "thr", "lat"} {
+	for _, mode := range []string{"thr-recv", "lat-rep", "thr-send", "lat-req", "thr", "lat", "raw-recv", "raw-send"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			var ep string
 			switch mode {
-			case "thr-send", "lat-req": // nobody at the other end
+			case "thr-send", "lat-req", "raw-send": // nobody at the other end
 				ep = peertest.IPCEndpoint(t)
+			case "raw-recv":
+				ep = peertest.FreeTCPEndpoint(t)
 			default:
 				ep = "tcp://127.0.0.1:*"
 			}
@@ -182,6 +201,13 @@ func TestBenchUsage(t *testing.T) {
 		{"bad count", []string{"thr", "inproc://x", "--count", "0"}, 2, "--count 0"},
 		{"bad size", []string{"lat", "inproc://x", "--size", "-1"}, 2, "--size -1"},
 		{"not a number", []string{"lat", "inproc://x", "--size", "big"}, 2, "invalid value"},
+		{"raw inproc", []string{"raw-recv", "inproc://x"}, 2, "raw modes take tcp:// or ipc://"},
+		{"raw curve", []string{"raw-send", "tcp://127.0.0.1:5555", "--curve-serverkey", "rq:rC)Hse8=9Ac5NMVM1Cm*&+)%j4L1Ljxj&s:3:"}, 2, "no security"},
+		{"unknown pattern", []string{"thr", "tcp://127.0.0.1:5555", "--pattern", "push-pull"}, 2, `--pattern "push-pull"`},
+		{"pattern one end", []string{"thr-recv", "tcp://127.0.0.1:5555", "--pattern", "radio-dish"}, 2, "--pattern is for thr and lat"},
+		{"pattern udp", []string{"lat", "udp://127.0.0.1:5555", "--pattern", "client-server"}, 2, "udp carries RADIO and DISH only"},
+		{"pattern nocopy", []string{"thr", "tcp://127.0.0.1:5555", "--pattern", "radio-dish", "--nocopy"}, 2, "--pattern and --nocopy"},
+		{"pattern curve", []string{"thr", "tcp://127.0.0.1:5555", "--pattern", "client-server", "--curve"}, 2, "--pattern and --curve"},
 		{"bad endpoint", []string{"thr-recv", "tcp://no.such.host.invalid:5555", "--count", "1"}, 1,
 			"bind tcp://no.such.host.invalid:5555"},
 	} {

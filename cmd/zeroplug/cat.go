@@ -234,9 +234,11 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if code != exitOK {
 		return code
 	}
-	// The context needs no Close: it has no goroutines of its own, and finish closes the
-	// one socket (which may go on lingering in the background after an interrupt).
+	// Closing the context at the end stops its plugin processes as a program should: a
+	// multicast plugin (norm) then finishes its repairs before it exits, where the
+	// process ending would kill it at once. finish has closed the one socket by then.
 	zctx := newContext(stderr, c.sec.contextOptions()...)
+	defer zctx.Close()
 	opts := append(slices.Clone(c.sec.opts), c.opts...)
 	if c.typ == core.SUB && len(c.subs) == 0 {
 		opts = append(opts, core.Subscribe(""))

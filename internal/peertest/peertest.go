@@ -53,6 +53,10 @@ var (
 	zmqpeerPath string
 	zmqpeerErr  error
 
+	zmqpeerDraftOnce sync.Once
+	zmqpeerDraftPath string
+	zmqpeerDraftErr  error
+
 	zmq4peerOnce sync.Once
 	zmq4peerPath string
 	zmq4peerErr  error
@@ -97,6 +101,19 @@ func outDir() (string, error) {
 	return binDir, nil
 }
 
+// buildTarget returns the module's root, where a peer is built from, and the
+// path in the peers' directory that the peer called name is built to.
+func buildTarget(name string) (root, out string, err error) {
+	if root, err = ModuleRoot(); err != nil {
+		return "", "", err
+	}
+	dir, err := outDir()
+	if err != nil {
+		return "", "", err
+	}
+	return root, filepath.Join(dir, name), nil
+}
+
 // Zmqpeer returns the path of a zmqpeer binary, built once per test process from
 // cmd/zmqpeer/zmqpeer.c with cc and libzmq. It fails the test when it cannot be built.
 func Zmqpeer(t testing.TB) string {
@@ -113,18 +130,46 @@ func buildZmqpeer() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("peertest: no C compiler (cc) to build zmqpeer: %v; %s", err, howToInstall)
 	}
-	root, err := ModuleRoot()
+	root, out, err := buildTarget("zmqpeer")
 	if err != nil {
 		return "", err
 	}
-	dir, err := outDir()
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "zmqpeer")
 	src := filepath.Join(root, "cmd", "zmqpeer", "zmqpeer.c")
 	if err := run(root, cc, "-O2", "-o", out, src, "-lzmq", "-lpthread"); err != nil {
 		return "", fmt.Errorf("peertest: cannot build zmqpeer (is libzmq3-dev installed?): %v; %s", err, howToInstall)
+	}
+	return out, nil
+}
+
+// ZmqpeerDraft returns the path of zmqpeer-draft: zmqpeer with its draft
+// patterns (ZMQPEER_PATTERN), linked against zeromq.js's libzmq 4.3.5, which
+// has the draft API, built once per test process by
+// scripts/build-zmqpeer-draft.sh. It fails the test when zeromq.js is missing
+// (make deps installs it) or the build fails.
+func ZmqpeerDraft(t testing.TB) string {
+	t.Helper()
+	ZeromqJS(t)
+	zmqpeerDraftOnce.Do(func() { zmqpeerDraftPath, zmqpeerDraftErr = buildZmqpeerDraft() })
+	if zmqpeerDraftErr != nil {
+		t.Fatal(zmqpeerDraftErr)
+	}
+	return zmqpeerDraftPath
+}
+
+func buildZmqpeerDraft() (string, error) {
+	root, out, err := buildTarget("zmqpeer-draft")
+	if err != nil {
+		return "", err
+	}
+	jsDir, err := ZeromqJSInstallDir()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command("bash", filepath.Join(root, "scripts", "build-zmqpeer-draft.sh"), out)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), zeromqJSDirEnv+"="+jsDir)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("peertest: cannot build zmqpeer-draft: %v\n%s", err, msg)
 	}
 	return out, nil
 }
@@ -141,15 +186,10 @@ func Zmq4peer(t testing.TB) string {
 }
 
 func buildZmq4peer() (string, error) {
-	root, err := ModuleRoot()
+	root, out, err := buildTarget("zmq4peer")
 	if err != nil {
 		return "", err
 	}
-	dir, err := outDir()
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "zmq4peer")
 	if err := run(root, goCommand(), "build", "-o", out, "./cmd/zmq4peer"); err != nil {
 		return "", fmt.Errorf("peertest: cannot build zmq4peer: %v", err)
 	}
@@ -262,6 +302,25 @@ var handedOut struct {
 // this process has not handed out before, and releases it.
 func freePort(t testing.TB, listen func(addr string) (io.Closer, error)) string {
 	t.Helper()
+	return freePorts(t, 1, listen)
+}
+
+// FreeUDPEndpointPair returns a udp endpoint on 127.0.0.1 whose port and the next one
+// are free and handed out to nobody else: `bench lat --pattern radio-dish` uses both.
+func FreeUDPEndpointPair(t testing.TB) string {
+	t.Helper()
+	return "udp://" + freePorts(t, 2, func(addr string) (io.Closer, error) { return net.ListenPacket("udp", addr) })
+}
+
+// FreeTCPEndpointPair is FreeUDPEndpointPair for tcp.
+func FreeTCPEndpointPair(t testing.TB) string {
+	t.Helper()
+	return "tcp://" + freePorts(t, 2, func(addr string) (io.Closer, error) { return net.Listen("tcp", addr) })
+}
+
+// freePorts is freePort for n ports in a row; it returns the first one's address.
+func freePorts(t testing.TB, n int, listen func(addr string) (io.Closer, error)) string {
+	t.Helper()
 	const low, high = 20000, 32768
 	handedOut.Lock()
 	defer handedOut.Unlock()
@@ -269,17 +328,31 @@ func freePort(t testing.TB, listen func(addr string) (io.Closer, error)) string 
 		handedOut.ports = make(map[int]bool)
 	}
 	err := errors.New("every port drawn was handed out already")
+draw:
 	for range 100 {
-		port := low + rand.IntN(high-low)
-		if handedOut.ports[port] {
-			continue
+		port := low + rand.IntN(high-n-low)
+		for p := port; p < port+n; p++ {
+			if handedOut.ports[p] {
+				continue draw
+			}
 		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		var l io.Closer
-		if l, err = listen(addr); err == nil {
+		var held []io.Closer
+		for p := port; p < port+n; p++ {
+			l, lerr := listen(fmt.Sprintf("127.0.0.1:%d", p))
+			if lerr != nil {
+				err = lerr
+				break
+			}
+			held = append(held, l)
+		}
+		for _, l := range held {
 			l.Close()
-			handedOut.ports[port] = true
-			return addr
+		}
+		if len(held) == n {
+			for p := port; p < port+n; p++ {
+				handedOut.ports[p] = true
+			}
+			return fmt.Sprintf("127.0.0.1:%d", port)
 		}
 	}
 	t.Fatalf("peertest: no free loopback port below %d: %v", high, err)

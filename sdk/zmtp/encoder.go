@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"sync"
 )
 
 // A body of at least referenceBody bytes is not copied into the encoder's
@@ -11,22 +12,35 @@ import (
 // headers around it (net.Buffers). Smaller ones are cheaper to copy.
 const referenceBody = 16 << 10
 
-// maxBuffer is the largest buffer an encoder keeps between flushes.
+// maxBuffer is the largest buffer that goes back to the pool after a
+// flush; a larger one (a burst of medium frames) is left to the collector.
 const maxBuffer = 1 << 20
+
+// writeBuffers are the encoders' buffers, held from the first frame to the
+// flush that writes it: an encoder with nothing to write holds none. The
+// pool holds pointers, so that putting one back allocates nothing.
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, DefaultReadBuffer); return &b }}
 
 // Encoder batches frames for one write. It is not safe for concurrent use:
 // one writer goroutine owns it.
 type Encoder struct {
-	w    io.Writer
-	buf  []byte
-	mark int         // start of the part of buf not yet in vecs
-	vecs net.Buffers // buffer segments and referenced bodies, in order
-	size int
+	w      io.Writer
+	buf    []byte
+	pooled *[]byte     // where buf came from, nil while it holds none
+	mark   int         // start of the part of buf not yet in vecs
+	vecs   net.Buffers // buffer segments and referenced bodies, in order
+	size   int
 }
 
 // NewEncoder returns an encoder that writes to w.
-func NewEncoder(w io.Writer) *Encoder {
-	return &Encoder{w: w, buf: make([]byte, 0, DefaultReadBuffer)}
+func NewEncoder(w io.Writer) *Encoder { return &Encoder{w: w} }
+
+// take brings in a buffer from the pool before the first frame of a batch.
+func (e *Encoder) take() {
+	if e.pooled == nil {
+		e.pooled = writeBuffers.Get().(*[]byte)
+		e.buf = (*e.pooled)[:0]
+	}
 }
 
 // Len is the number of bytes waiting for Flush.
@@ -51,6 +65,7 @@ func (e *Encoder) Command(name string, body []byte) {
 }
 
 func (e *Encoder) header(flags byte, n int) {
+	e.take()
 	flags &= FlagMore | FlagCommand
 	if n > 255 {
 		e.buf = append(e.buf, flags|FlagLong, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -78,6 +93,7 @@ func (e *Encoder) body(b []byte) {
 // Raw appends bytes as they are, outside any frame (the greeting, or a raw
 // STREAM socket's data).
 func (e *Encoder) Raw(b []byte) {
+	e.take()
 	e.size += len(b)
 	e.buf = append(e.buf, b...)
 }
@@ -86,6 +102,7 @@ func (e *Encoder) Raw(b []byte) {
 // where the connection allows it.
 func (e *Encoder) Flush() error {
 	if e.size == 0 {
+		e.giveBack()
 		return nil
 	}
 	var err error
@@ -100,14 +117,21 @@ func (e *Encoder) Flush() error {
 		clear(e.vecs)
 		e.vecs = e.vecs[:0]
 	}
-	// A buffer that grew past what a writer batches at once (a burst of
-	// medium frames) goes back to the usual size, so that an idle
-	// connection does not pin it.
-	if cap(e.buf) > maxBuffer {
-		e.buf = make([]byte, 0, DefaultReadBuffer)
-	}
-	e.buf = e.buf[:0]
+	e.giveBack()
 	e.mark = 0
 	e.size = 0
 	return err
+}
+
+// giveBack returns the buffer: a connection with nothing more to write
+// holds none. One that grew past what a writer batches at once is dropped.
+func (e *Encoder) giveBack() {
+	if e.pooled != nil {
+		if cap(e.buf) <= maxBuffer {
+			*e.pooled = e.buf[:0]
+			writeBuffers.Put(e.pooled)
+		}
+		e.pooled = nil
+	}
+	e.buf = nil
 }

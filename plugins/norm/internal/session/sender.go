@@ -426,6 +426,7 @@ func (s *Sender) sendSegment(ref segRef, flags uint8) int {
 		payload = b.parity[j]
 	}
 	b.lastSent = s.now
+	s.cc.segmentSent()
 	d := wire.Data{
 		ObjectHeader: wire.ObjectHeader{
 			SenderHeader: s.senderHeader(),
@@ -461,4 +462,14 @@ func (s *Sender) emit(pkt []byte, err error) int {
 func (s *Sender) lastPosition() segRef {
 	last := s.written - 1
 	return segRef{block: uint32(last / s.k()), symbol: uint16(last % s.k())}
+}
+
+// Idle reports whether the sender has nothing left to do for its
+// receivers: every segment sent, no repair asked for or queued, and the
+// closing FLUSHes sent (robust factor times, 2 GRTT apart), so that a
+// receiver that lost the tail has had its chance to ask. A socket that
+// closes keeps its sender running until then.
+func (s *Sender) Idle() bool {
+	return s.sent == s.written && len(s.repair.aggregate) == 0 && len(s.repair.queue) == 0 &&
+		!s.repair.squelchDue && len(s.autoParity) == 0 && (s.written == 0 || s.flush.count >= DefaultRobustFactor)
 }

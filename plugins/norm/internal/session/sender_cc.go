@@ -58,6 +58,26 @@ type ccState struct {
 	// latest: a CLR silent since the oldest has stopped answering.
 	sentAt  [ccSilentProbes]time.Time
 	segment float64
+	// idle is set while probing at the idle pace (nothing to send):
+	// libnorm's grtt_interval, growing from 1 s to 30 s.
+	idle    bool
+	idleIvl time.Duration
+	// libnorm's probe_data_check, once the data is out: while only
+	// FLUSHes remain to send, a probe waits until a segment has gone
+	// since the last one, so that at a low rate and a short GRTT the
+	// probes do not crowd out the FLUSHes (and the repairs they bring).
+	sentData, waiting bool
+}
+
+// segmentSent notes a NORM_DATA going out: a probe held for it may go,
+// and a sender back from idle probes at once, so that its rate follows
+// the receivers again.
+func (c *ccState) segmentSent() {
+	c.sentData = true
+	if c.idle || c.waiting {
+		c.idle, c.waiting = false, false
+		c.probeDue = true
+	}
 }
 
 func (c *ccState) init(s *Sender, now time.Time) {
@@ -81,25 +101,41 @@ func (c *ccState) init(s *Sender, now time.Time) {
 func (c *ccState) deadline() time.Time { return c.next }
 
 // advance makes a probe due when its time has come.
-func (c *ccState) advance(_ *Sender, now time.Time) {
-	if !now.Before(c.next) {
-		c.probeDue = true
-		c.next = now.Add(c.interval)
+func (c *ccState) advance(s *Sender, now time.Time) {
+	if now.Before(c.next) {
+		return
 	}
+	c.next = now.Add(c.interval)
+	if c.enabled && !c.sentData && s.sent == s.written && len(s.repair.queue) == 0 && !s.Idle() {
+		c.waiting = true
+		return
+	}
+	c.probeDue = true
 }
 
 // sendProbe sends CMD(CC) and, with CC on, adjusts the rate and the GRTT
 // as libnorm does at each probe.
 func (c *ccState) sendProbe(s *Sender, now time.Time) int {
-	c.probeDue = false
+	c.probeDue, c.sentData = false, false
 	c.updateGRTT()
-	if c.enabled {
+	switch {
+	case c.enabled && s.Idle():
+		// Nothing to send: probe at libnorm's idle pace, and leave the
+		// rate as it is (libnorm adjusts it only while data flows).
+		if !c.idle {
+			c.idle, c.idleIvl = true, grttIntervalMin
+		} else {
+			c.idleIvl = min(c.idleIvl*3/2, grttIntervalMax)
+		}
+		c.interval = c.idleIvl
+	case c.enabled:
+		c.idle = false
 		c.adjustRate(now)
 		c.interval = max(c.grtt, minGRTT)
 		if len(c.nodes) > 0 && c.nodes[0].haveRTT {
 			c.interval = max(c.nodes[0].rtt, minGRTT)
 		}
-	} else {
+	default:
 		c.interval = min(c.interval*2, grttIntervalMax)
 	}
 	c.next = now.Add(c.interval)

@@ -1,0 +1,147 @@
+package norm_test
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/zeroplug/zeroplug"
+)
+
+// The zeroplug side of the namespace tests: the test binary, run again
+// inside a namespace with roleEnv set, is a zeroplug PUB or SUB on a
+// norm:// endpoint, through the core and the plugin binary found in
+// $ZEROPLUG_PLUGIN_PATH. It prints what it does on standard output, one
+// line at a time, and the plugin's log lines (their statistics) on
+// standard error.
+
+const roleEnv = "ZEROPLUG_NORM_TEST_ROLE"
+
+// testMessage is message i of a run tagged tag: 1 to 3 frames of 9 to 2008
+// bytes (every ZMTP/2.0 frame within the 2048 bytes of libzmq 4.3.4's norm
+// engine buffer), the first holding the tag and the index, the rest a
+// pattern of both, so that a receiver checks every byte. pyMessage is the
+// same in Python.
+func testMessage(tag byte, i int) [][]byte {
+	frames := make([][]byte, 1+i%3)
+	for j := range frames {
+		n := 9 + (i*7919+j*104729)%2000
+		f := make([]byte, n)
+		for x := range f {
+			f[x] = byte(i + j*31 + x*7)
+		}
+		frames[j] = f
+	}
+	frames[0][0] = tag
+	binary.BigEndian.PutUint64(frames[0][1:9], uint64(i))
+	return frames
+}
+
+// checkMessage returns the tag and index of a message, and whether it is
+// intact.
+func checkMessage(frames [][]byte) (tag byte, i int, ok bool) {
+	if len(frames) == 0 || len(frames[0]) < 9 {
+		return 0, 0, false
+	}
+	tag, i = frames[0][0], int(binary.BigEndian.Uint64(frames[0][1:9]))
+	want := testMessage(tag, i)
+	if len(want) != len(frames) {
+		return tag, i, false
+	}
+	for j := range want {
+		if string(want[j]) != string(frames[j]) {
+			return tag, i, false
+		}
+	}
+	return tag, i, true
+}
+
+// runRole runs the role named in the environment, with os.Args after "--"
+// as its arguments, and returns the exit status.
+//
+//	pub ENDPOINT COUNT TAG [NAME=VALUE...]  wait for "go" on stdin, publish COUNT messages
+//	                                        5 ms apart, print "sent", close and exit
+//	sub ENDPOINT COUNT [NAME=VALUE...]      print "got INDEX TAG OK" per message, "done" at
+//	                                        COUNT or after 20 s of silence
+func runRole(role string, args []string) int {
+	fail := func(err error) int { fmt.Println("error:", err); return 1 }
+	if len(args) < 2 {
+		return fail(fmt.Errorf("role %s: too few arguments %q", role, args))
+	}
+	ep := args[0]
+	count, err := strconv.Atoi(args[1])
+	if err != nil {
+		return fail(err)
+	}
+	var tag byte
+	rest := args[2:]
+	if role == "pub" {
+		if len(rest) == 0 {
+			return fail(fmt.Errorf("pub: no tag"))
+		}
+		tag, rest = rest[0][0], rest[1:]
+	}
+	var opts []zeroplug.Option
+	for _, kv := range rest {
+		name, value, _ := strings.Cut(kv, "=")
+		o, err := zeroplug.ParseOption(name, value)
+		if err != nil {
+			return fail(err)
+		}
+		opts = append(opts, o)
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: role, Output: os.Stderr, Level: hclog.Info})
+	ctx := zeroplug.NewContext(zeroplug.WithLogger(logger))
+	defer ctx.Close()
+	typ := zeroplug.SUB
+	if role == "pub" {
+		typ = zeroplug.PUB
+	}
+	s, err := ctx.NewSocket(typ, opts...)
+	if err != nil {
+		return fail(err)
+	}
+	defer s.Close()
+	if typ == zeroplug.SUB {
+		if err := s.Subscribe(""); err != nil {
+			return fail(err)
+		}
+		if err := s.SetOption(zeroplug.RecvTimeout(20 * time.Second)); err != nil {
+			return fail(err)
+		}
+	}
+	if err := s.Bind(ep); err != nil {
+		return fail(err)
+	}
+	fmt.Println("ready")
+	if typ == zeroplug.PUB {
+		in := bufio.NewScanner(os.Stdin)
+		if !in.Scan() || in.Text() != "go" {
+			return fail(fmt.Errorf("pub: no go on stdin"))
+		}
+		for i := range count {
+			if err := s.Send(testMessage(tag, i)...); err != nil {
+				return fail(err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		fmt.Println("sent")
+		return 0
+	}
+	for n := 0; n < count; n++ {
+		frames, err := s.Recv()
+		if err != nil {
+			break
+		}
+		tag, i, ok := checkMessage(frames)
+		fmt.Printf("got %d %c %v\n", i, tag, ok)
+	}
+	fmt.Println("done")
+	return 0
+}
