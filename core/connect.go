@@ -65,6 +65,12 @@ func (s *Socket) Bind(endpoint string) error {
 	if err := s.checkMulticastUse(ep); err != nil {
 		return err
 	}
+	if subscribedToAll(endpoint) {
+		// libzmq's socket_base_t::bind: a bind to pgm, epgm or norm is a
+		// connect (see multicastuse.go).
+		_, err := s.connect(endpoint)
+		return err
+	}
 	if ep.Scheme == "udp" {
 		return s.bindUDP(ep, endpoint)
 	}
@@ -156,6 +162,9 @@ func (s *Socket) Unbind(endpoint string) error {
 	if !ok {
 		if ep, err := sdk.ParseEndpoint(endpoint); err == nil && ep.Scheme == "inproc" {
 			return s.unbindInproc(ep)
+		}
+		if subscribedToAll(endpoint) {
+			return s.Disconnect(endpoint) // bound as connected (see Bind)
 		}
 		return ErrNotBound
 	}

@@ -24,6 +24,12 @@ func (s *Socket) checkMulticastUse(ep sdk.Endpoint) error {
 	return fmt.Errorf("%w: %s:// serves PUB, XPUB, SUB and XSUB sockets only, not %s", ErrNotSupported, ep.Scheme, s.typ)
 }
 
+// Binding a multicast endpoint is connecting it, as in libzmq
+// (socket_base_t::bind turns pgm, epgm and norm into connect): joining a group is
+// the same act either way, and a PUB's pipe then exists from the call on, so
+// that what it sends before the plugin's stream is up queues instead of being
+// dropped for want of a peer. Unbind undoes it as Disconnect does.
+
 // subscribedToAll reports whether a PUB or XPUB sends everything to the pipe of
 // endpoint, whatever its peer subscribed: a multicast transport carries no
 // subscription upstream, so libzmq's socket_base_t::connect sets subscribe_to_all

@@ -91,3 +91,34 @@ const nobody = "\x00nobody"
 
 // asNobody marks cat's arguments to run as the user nobody, without capabilities.
 func asNobody(args ...string) []string { return append([]string{nobody}, args...) }
+
+// TestBind: bind means what connect does (libzmq turns it into a connect): a SUB and
+// a PUB that bind their epgm endpoints exchange every message, in order, through
+// 10 % loss.
+func TestBind(t *testing.T) {
+	a, b := netnstest.Pair(t)
+	b.DropFrom(t, a.Addr, 10)
+	want := messages(200, 1000)
+	sub := startCat(t, b, "-t", "SUB", "-b", endpoint(SchemeEPGM, b), "-n", "200", "-o", "RATE="+testRate)
+	waitJoined(t, b, sub)
+	pub := startCat(t, a, "-t", "PUB", "-b", endpoint(SchemeEPGM, a), "-o", "RATE="+testRate, "-o", "RECOVERY_IVL="+testRecovery)
+	go func() {
+		for _, l := range want {
+			if pub.Send(l) != nil {
+				return
+			}
+		}
+		pub.CloseStdin()
+	}()
+	got, err := sub.Lines(len(want), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMessages(t, got, want)
+	if err := pub.Wait(testTimeout); err != nil {
+		t.Fatalf("PUB: %v", err)
+	}
+	if b.Dropped(t) == 0 {
+		t.Fatal("no packet was dropped: the test proved no repair")
+	}
+}

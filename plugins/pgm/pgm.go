@@ -72,7 +72,13 @@ func (d Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (
 	if err != nil {
 		return nil, err
 	}
-	return newListener(ep, cfg)
+	return sdk.SessionListener(ep, func() (sdk.Session, error) {
+		conn, e, err := startEngine(cfg)
+		if err != nil {
+			return sdk.Session{}, err
+		}
+		return sdk.Session{Conn: conn, Done: e.done}, nil
+	})
 }
 
 // Dial opens the group's sockets and starts a session on them, returning the stream
