@@ -2,10 +2,12 @@ package pgm
 
 import (
 	"errors"
+	"io"
 	"log"
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/zeroplug/zeroplug/sdk"
@@ -70,11 +72,23 @@ func startEngine(cfg config) (net.Conn, *engine, error) {
 		} else {
 			err = s.runSubscriber()
 		}
-		if err != nil && !errors.Is(err, net.ErrClosed) {
+		switch {
+		case err == nil:
+		case coreGone(err):
+			// The core closed its end (a socket closed, a process ended): the
+			// session's ordinary end, seen from a read or a write.
+			log.Printf("[DEBUG] %s: session ended: %v", cfg.ep, err)
+		default:
 			log.Printf("[WARN] %s: session ended: %v", cfg.ep, err)
 		}
 	}()
 	return remote, s, nil
+}
+
+// coreGone reports whether err says the core's end of the stream is closed.
+func coreGone(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // handshake runs ZMTP's handshake with the core as the peer of its socket type: a SUB
