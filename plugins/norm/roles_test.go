@@ -66,9 +66,14 @@ func checkMessage(frames [][]byte) (tag byte, i int, ok bool) {
 // as its arguments, and returns the exit status.
 //
 //	pub ENDPOINT COUNT TAG [NAME=VALUE...]  wait for "go" on stdin, publish COUNT messages
-//	                                        5 ms apart, print "sent", close and exit
-//	sub ENDPOINT COUNT [NAME=VALUE...]      print "got INDEX TAG OK" per message, "done" at
-//	                                        COUNT or after 20 s of silence
+//	                                        5 ms apart (interval=DUR), print "sent", close
+//	                                        and exit
+//	sub ENDPOINT COUNT [NAME=VALUE...]      print "got INDEX TAG OK" per message (pausing
+//	                                        slow=DUR after each), "done" at COUNT or after
+//	                                        20 s (quiet=DUR) of silence
+//
+// NAME=VALUE is a socket option by libzmq's name; dial=1 connects rather
+// than binds.
 func runRole(role string, args []string) int {
 	fail := func(err error) int { fmt.Println("error:", err); return 1 }
 	if len(args) < 2 {
@@ -88,8 +93,24 @@ func runRole(role string, args []string) int {
 		tag, rest = rest[0][0], rest[1:]
 	}
 	var opts []zeroplug.Option
+	interval, slow, quiet := 5*time.Millisecond, time.Duration(0), 20*time.Second
+	dial := false
 	for _, kv := range rest {
 		name, value, _ := strings.Cut(kv, "=")
+		if name == "dial" { // connect rather than bind
+			dial = value == "1"
+			continue
+		}
+		// The role's own settings: the pause between messages sent, or
+		// received (a receiver that falls behind).
+		if name == "interval" || name == "slow" || name == "quiet" {
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				return fail(err)
+			}
+			*map[string]*time.Duration{"interval": &interval, "slow": &slow, "quiet": &quiet}[name] = d
+			continue
+		}
 		o, err := zeroplug.ParseOption(name, value)
 		if err != nil {
 			return fail(err)
@@ -112,11 +133,15 @@ func runRole(role string, args []string) int {
 		if err := s.Subscribe(""); err != nil {
 			return fail(err)
 		}
-		if err := s.SetOption(zeroplug.RecvTimeout(20 * time.Second)); err != nil {
+		if err := s.SetOption(zeroplug.RecvTimeout(quiet)); err != nil {
 			return fail(err)
 		}
 	}
-	if err := s.Bind(ep); err != nil {
+	attach := s.Bind
+	if dial {
+		attach = s.Connect
+	}
+	if err := attach(ep); err != nil {
 		return fail(err)
 	}
 	fmt.Println("ready")
@@ -129,7 +154,7 @@ func runRole(role string, args []string) int {
 			if err := s.Send(testMessage(tag, i)...); err != nil {
 				return fail(err)
 			}
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(interval)
 		}
 		fmt.Println("sent")
 		return 0
@@ -141,6 +166,7 @@ func runRole(role string, args []string) int {
 		}
 		tag, i, ok := checkMessage(frames)
 		fmt.Printf("got %d %c %v\n", i, tag, ok)
+		time.Sleep(slow)
 	}
 	fmt.Println("done")
 	return 0

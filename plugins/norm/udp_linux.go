@@ -188,3 +188,29 @@ func firstIPv4(ifi *net.Interface) (netip.Addr, error) {
 	}
 	return netip.Addr{}, errors.New("interface " + ifi.Name + " has no IPv4 address")
 }
+
+// corePipeBuffer bounds what a core PUB can write ahead of the NORM
+// sender: with the stream pair's buffer small, the core's LINGER lasts
+// until its messages are sent on the group (the plugin takes a message
+// only once the stream has sent what it holds), not until they are in a
+// kernel buffer.
+const corePipeBuffer = 64 << 10
+
+// limitSendBuffer sets the send buffer of the core's end of a stream pair.
+func limitSendBuffer(c net.Conn) error {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, corePipeBuffer)
+	}); err != nil {
+		return err
+	}
+	return serr
+}

@@ -80,7 +80,11 @@ func (rm *remote) release() {
 // advertisement, and the sequence and size for loss and rate estimation.
 func (rm *remote) heard(h *wire.SenderHeader, size int, now time.Time) {
 	rm.lastHeard = now
-	rm.grtt = min(max(wire.RTTDuration(h.GRTT), minGRTT), MaxGRTT)
+	grtt := min(max(wire.RTTDuration(h.GRTT), minGRTT), MaxGRTT)
+	if grtt < rm.grtt {
+		rm.nack.shorten(now, grtt, rm.backoff)
+	}
+	rm.grtt = grtt
 	rm.backoff = int(h.Backoff)
 	rm.groupSize = wire.UnquantizeGroupSize(h.GroupSize)
 	rm.cc.packet(rm, h.Sequence, size, now)
