@@ -13,7 +13,7 @@ import (
 // summaryOf runs a sender of count messages of size bytes (one frame) to
 // a receiver and returns the receiver's summary: how many arrived, in
 // order without a gap.
-func summaryOf(t *testing.T, a, b *netnstest.Namespace, pubEP, subEP, subKind string, count, size, loss int) (int, bool) {
+func summaryOf(t *testing.T, a, b *netnstest.Namespace, pubEP, subEP, subKind string, count, size, loss int, subOpts ...string) (int, bool) {
 	t.Helper()
 	if loss > 0 {
 		b.DropFrom(t, a.Addr, loss)
@@ -22,7 +22,7 @@ func summaryOf(t *testing.T, a, b *netnstest.Namespace, pubEP, subEP, subKind st
 	if subKind == libzmqPeer {
 		sub = startPython(t, b, pyBenchSub, subEP, strconv.Itoa(count), "20")
 	} else {
-		sub = startZeroplug(t, b, "sub", subEP, strconv.Itoa(count), "summary=1", "quiet=20s")
+		sub = startZeroplug(t, b, "sub", append([]string{subEP, strconv.Itoa(count), "summary=1", "quiet=20s"}, subOpts...)...)
 	}
 	expectLine(t, sub, "ready", 10*time.Second)
 	pub := startZeroplug(t, a, "pub", pubEP, strconv.Itoa(count), "P", "interval=1ms", "size="+strconv.Itoa(size))
@@ -76,5 +76,17 @@ func TestUnicast(t *testing.T) {
 				t.Fatalf("%s got %d of %d messages over unicast (in order: %v)", kind, n, count, inOrder)
 			}
 		})
+	}
+}
+
+// TestUnicastNack: NORM_UNICAST_NACK on a multicast session: the
+// receiver's NACKs and ACKs go to the sender's address, not the group,
+// and repair as well.
+func TestUnicastNack(t *testing.T) {
+	a, b := netnstest.Pair(t)
+	const count = 300
+	n, inOrder := summaryOf(t, a, b, pubEndpoint, subEndpoint, zeroplugPeer, count, 200, 10, "NORM_UNICAST_NACK=1")
+	if n != count || !inOrder {
+		t.Fatalf("got %d of %d messages with unicast NACKs (in order: %v)", n, count, inOrder)
 	}
 }
