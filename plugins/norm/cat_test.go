@@ -56,7 +56,13 @@ func TestCat(t *testing.T) {
 	// where a PUB drops what it sends before anyone subscribes.
 	pub := startCat(t, a, "-t", "XPUB", "-c", pubEndpoint)
 	expectLine(t, pub, "\x01", 10*time.Second)
-	time.Sleep(500 * time.Millisecond) // the SUB's plugin has joined and its core subscribed
+	// The SUB's first CC feedback comes after a back-off of up to K x the
+	// default GRTT (1 s): from then on the sender advertises the GRTT it
+	// measured, and the SUB's repair timers are milliseconds, not
+	// seconds, so that what the publisher sends is repaired within the
+	// time its plugin has once the publisher's context closes (the host
+	// stops a plugin within 2 s).
+	time.Sleep(1500 * time.Millisecond)
 	var input strings.Builder
 	for i := range n {
 		fmt.Fprintf(&input, "line %d|%s\n", i, strings.Repeat("x", i*7))
