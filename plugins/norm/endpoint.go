@@ -332,14 +332,24 @@ func (e *endpoint) learnSender(pkt []byte, from *net.UDPAddr) {
 func (e *endpoint) finish() {
 	e.socks.close()
 	e.peer.close()
+	// A sender stopped before its receivers were served, or a receiver
+	// that gave data up, is worth a warning; otherwise the figures are
+	// information.
+	level := "[INFO]"
 	if e.snd != nil {
 		st := e.snd.Stats()
-		log.Printf("[INFO] norm %s: sender done: data_sent=%d auto_parity_sent=%d data_repairs=%d parity_repairs=%d nacks=%d squelches=%d flushes=%d cc_feedback=%d malformed=%d too_large=%d rate=%.0f grtt=%v idle=%v",
+		if !e.snd.Idle() {
+			level = "[WARN]"
+		}
+		log.Printf(level+" norm %s: sender done: data_sent=%d auto_parity_sent=%d data_repairs=%d parity_repairs=%d nacks=%d squelches=%d flushes=%d cc_feedback=%d malformed=%d too_large=%d rate=%.0f grtt=%v idle=%v",
 			e.ep, st.DataSent, st.AutoParitySent, st.DataRepairs, st.ParityRepairs, st.NacksReceived, st.Squelches,
 			st.Flushes, st.Feedback, st.Malformed, e.tooLarge, e.snd.Rate(), e.snd.GRTT(), e.snd.Idle())
 	} else {
 		st := e.rcv.Stats()
-		log.Printf("[INFO] norm %s: receiver done: messages=%d segments=%d parity_heard=%d fec_recovered=%d duplicates=%d nacks_sent=%d nacks_held=%d acks_sent=%d gaps=%d stream_errors=%d malformed=%d senders_evicted=%d sender_restarts=%d dropped=%d overruns=%d",
+		if st.Gaps > 0 || e.dropped.Load() > 0 {
+			level = "[WARN]"
+		}
+		log.Printf(level+" norm %s: receiver done: messages=%d segments=%d parity_heard=%d fec_recovered=%d duplicates=%d nacks_sent=%d nacks_held=%d acks_sent=%d gaps=%d stream_errors=%d malformed=%d senders_evicted=%d sender_restarts=%d dropped=%d overruns=%d",
 			e.ep, st.Messages, st.Segments, st.ParityHeard, st.FECRecovered, st.Duplicates, st.NacksSent, st.NacksHeld,
 			st.AcksSent, st.Gaps, st.StreamErrors, st.Malformed, st.SendersEvicted, st.SenderRestarts, e.dropped.Load(), e.overruns.Load())
 	}
