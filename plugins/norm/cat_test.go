@@ -42,17 +42,27 @@ func startCat(t *testing.T, ns *netnstest.Namespace, args ...string) *peertest.P
 		append([]string{"netns", "exec", ns.Name, zeroplugCommand(t), "cat"}, args...)...)
 }
 
-// TestCat: zeroplug cat over norm as over tcp, with 10 % of the PUB's
-// packets lost on the way: the SUB prints every line once, in order; the
-// PUB, at the end of its input, stays while the SUB repairs, and then
-// exits by itself.
+// TestCat: zeroplug cat over norm as over tcp, with 10 % of the
+// publisher's packets lost on the way: the SUB prints every line once, in
+// order; the publisher, at the end of its input, stays while the SUB
+// repairs, and then exits by itself.
 func TestCat(t *testing.T) {
 	a, b := netnstest.Pair(t)
 	b.DropFrom(t, a.Addr, 10)
 	const n = 200
 	sub := startCat(t, b, "-t", "SUB", "-b", subEndpoint, "-n", fmt.Sprint(n))
-	pub := startCat(t, a, "-t", "PUB", "-c", pubEndpoint)
-	time.Sleep(time.Second) // both have joined; the PUB's plugin has subscribed
+	// An XPUB is a PUB that prints the subscriptions it gets: its
+	// plugin's ("\x01", everything) says that what it sends now goes out,
+	// where a PUB drops what it sends before anyone subscribes.
+	pub := startCat(t, a, "-t", "XPUB", "-c", pubEndpoint)
+	expectLine(t, pub, "\x01", 10*time.Second)
+	// The SUB's first CC feedback comes after a back-off of up to K x the
+	// default GRTT (1 s): from then on the sender advertises the GRTT it
+	// measured, and the SUB's repair timers are milliseconds, not
+	// seconds, so that what the publisher sends is repaired within the
+	// time its plugin has once the publisher's context closes (the host
+	// stops a plugin within 2 s).
+	time.Sleep(1500 * time.Millisecond)
 	var input strings.Builder
 	for i := range n {
 		fmt.Fprintf(&input, "line %d|%s\n", i, strings.Repeat("x", i*7))

@@ -23,13 +23,28 @@ const (
 	// deliverQueue and deliverBytes bound the messages heard that wait to
 	// be written to the core; beyond them a message is dropped (counted),
 	// as a SUB over its high-water mark drops.
-	deliverQueue = 4096
-	deliverBytes = 32 << 20
+	deliverQueue = 1024
+	deliverBytes = 16 << 20
 	// maxDatagram is the largest datagram read.
 	maxDatagram = 65535
 	// handshakeTimeout bounds the ZMTP handshake with the core.
 	handshakeTimeout = 30 * time.Second
+	// closeQuiet is how long a sender whose socket has closed stays once
+	// it has nothing left to send, and no receiver has asked for a repair
+	// in that time: the longest NACK back-off a receiver starts on the
+	// GRTT a sender advertises before measuring one (K x 250 ms). A
+	// receiver that lost the tail of the stream learns of it from the
+	// FLUSHes and asks within it.
+	closeQuiet = time.Duration(session.DefaultBackoff) * session.DefaultGRTT
 )
+
+// earliest returns the earlier of two deadlines, a zero time meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
 
 // packet is one datagram heard, and whether it came to the tx socket
 // (unicast feedback) or the session port.
@@ -198,7 +213,8 @@ func (e *endpoint) run() {
 	var pending [][]byte // a message waiting for room in the stream buffer
 	msgs := e.msgs
 	inputDone := e.inputDone
-	var closedAt time.Time
+	var closedAt, lastNack time.Time
+	nacks := 0
 	for {
 		now := time.Now()
 		var next time.Time
@@ -215,8 +231,21 @@ func (e *endpoint) run() {
 				}
 			}
 			next = e.snd.Advance(now)
-			if !closedAt.IsZero() && (e.snd.Idle() || now.Sub(closedAt) > e.set.linger) {
-				return
+			if n := e.snd.Stats().NacksReceived; n != nacks {
+				nacks, lastNack = n, now
+			}
+			if !closedAt.IsZero() {
+				if now.Sub(closedAt) > e.set.linger {
+					return
+				}
+				since := closedAt
+				if lastNack.After(since) {
+					since = lastNack
+				}
+				if e.snd.Idle() && now.Sub(since) >= closeQuiet {
+					return
+				}
+				next = earliest(next, since.Add(closeQuiet))
 			}
 		} else {
 			next = e.rcv.Advance(now)
@@ -235,7 +264,11 @@ func (e *endpoint) run() {
 		}
 		timer.Reset(wait)
 		in := msgs
-		if pending != nil {
+		if pending != nil || (e.snd != nil && e.snd.Unsent() > e.set.session.BlockSize) {
+			// Take the core's next message only once the stream has sent
+			// what it holds (but a block): the core's PUB then keeps the
+			// rest, within its high-water mark, and its LINGER covers
+			// the sending, not only the hand-over.
 			in = nil
 		}
 		select {
@@ -299,14 +332,24 @@ func (e *endpoint) learnSender(pkt []byte, from *net.UDPAddr) {
 func (e *endpoint) finish() {
 	e.socks.close()
 	e.peer.close()
+	// A sender stopped before its receivers were served, or a receiver
+	// that gave data up, is worth a warning; otherwise the figures are
+	// information.
+	level := "[INFO]"
 	if e.snd != nil {
 		st := e.snd.Stats()
-		log.Printf("[INFO] norm %s: sender done: data_sent=%d auto_parity_sent=%d data_repairs=%d parity_repairs=%d nacks=%d squelches=%d flushes=%d cc_feedback=%d malformed=%d too_large=%d rate=%.0f grtt=%v idle=%v",
+		if !e.snd.Idle() {
+			level = "[WARN]"
+		}
+		log.Printf(level+" norm %s: sender done: data_sent=%d auto_parity_sent=%d data_repairs=%d parity_repairs=%d nacks=%d squelches=%d flushes=%d cc_feedback=%d malformed=%d too_large=%d rate=%.0f grtt=%v idle=%v",
 			e.ep, st.DataSent, st.AutoParitySent, st.DataRepairs, st.ParityRepairs, st.NacksReceived, st.Squelches,
 			st.Flushes, st.Feedback, st.Malformed, e.tooLarge, e.snd.Rate(), e.snd.GRTT(), e.snd.Idle())
 	} else {
 		st := e.rcv.Stats()
-		log.Printf("[INFO] norm %s: receiver done: messages=%d segments=%d parity_heard=%d fec_recovered=%d duplicates=%d nacks_sent=%d nacks_held=%d acks_sent=%d gaps=%d stream_errors=%d malformed=%d senders_evicted=%d sender_restarts=%d dropped=%d overruns=%d",
+		if st.Gaps > 0 || e.dropped.Load() > 0 {
+			level = "[WARN]"
+		}
+		log.Printf(level+" norm %s: receiver done: messages=%d segments=%d parity_heard=%d fec_recovered=%d duplicates=%d nacks_sent=%d nacks_held=%d acks_sent=%d gaps=%d stream_errors=%d malformed=%d senders_evicted=%d sender_restarts=%d dropped=%d overruns=%d",
 			e.ep, st.Messages, st.Segments, st.ParityHeard, st.FECRecovered, st.Duplicates, st.NacksSent, st.NacksHeld,
 			st.AcksSent, st.Gaps, st.StreamErrors, st.Malformed, st.SendersEvicted, st.SenderRestarts, e.dropped.Load(), e.overruns.Load())
 	}

@@ -43,16 +43,18 @@ def message(tag, i):
 ctx = zmq.Context()
 `
 
-// pyPub waits for "go", publishes COUNT messages tagged TAG 5 ms apart,
-// then stays, so that libnorm repairs, until its stdin closes.
+// pyPub waits for "go", publishes COUNT messages tagged TAG 5 ms apart
+// (or INTERVAL seconds), then stays, so that libnorm repairs, until its
+// stdin closes.
 const pyPub = pyMessage + `
 pub = ctx.socket(zmq.PUB)
 pub.connect(sys.argv[1])
 print("ready", flush=True)
 sys.stdin.readline()
+interval = float(sys.argv[4]) if len(sys.argv) > 4 else 0.005
 for i in range(int(sys.argv[2])):
     pub.send_multipart(message(ord(sys.argv[3]), i))
-    time.sleep(0.005)
+    time.sleep(interval)
 print("sent", flush=True)
 sys.stdin.readline()
 pub.close(0)
@@ -103,8 +105,9 @@ func startPython(t *testing.T, ns *netnstest.Namespace, script string, args ...s
 type transferRun struct {
 	pub, sub         string // peer kinds
 	count            int
-	loss             int      // percent of a's packets b drops
-	pubOpts, subOpts []string // zeroplug options, NAME=VALUE
+	loss             int           // percent of a's packets b drops
+	interval         time.Duration // between the messages sent (5 ms when zero)
+	pubOpts, subOpts []string      // zeroplug options, NAME=VALUE
 }
 
 // result is what the receiver printed and both peers' standard error.
@@ -116,14 +119,18 @@ type result struct {
 
 func (r transferRun) start(t *testing.T, ns *netnstest.Namespace, kind, role, ep, tag string) *peertest.Proc {
 	t.Helper()
+	if r.interval == 0 {
+		r.interval = 5 * time.Millisecond
+	}
 	if kind == libzmqPeer {
 		if role == "pub" {
-			return startPython(t, ns, pyPub, ep, strconv.Itoa(r.count), tag)
+			return startPython(t, ns, pyPub, ep, strconv.Itoa(r.count), tag, fmt.Sprint(r.interval.Seconds()))
 		}
 		return startPython(t, ns, pySub, ep, strconv.Itoa(r.count))
 	}
 	if role == "pub" {
-		return startZeroplug(t, ns, role, append([]string{ep, strconv.Itoa(r.count), tag}, r.pubOpts...)...)
+		opts := append([]string{ep, strconv.Itoa(r.count), tag, "interval=" + r.interval.String()}, r.pubOpts...)
+		return startZeroplug(t, ns, role, opts...)
 	}
 	return startZeroplug(t, ns, role, append([]string{ep, strconv.Itoa(r.count)}, r.subOpts...)...)
 }

@@ -118,6 +118,13 @@ func (d *Driver) open(ep sdk.Endpoint, a address, set settings, socketType strin
 	if err != nil {
 		return nil, nil, err
 	}
+	if sender(socketType) {
+		if err := limitSendBuffer(remote); err != nil {
+			remote.Close()
+			local.Close()
+			return nil, nil, err
+		}
+	}
 	d.mu.Lock()
 	if d.live == nil {
 		d.live = make(map[*endpoint]struct{})
@@ -153,9 +160,9 @@ func (d *Driver) Drain(deadline time.Time) {
 	for _, e := range live {
 		if e.rcv != nil {
 			e.shutdown()
-			continue
 		}
-		e.inputEnded() // the core has gone: no more messages
+		// A sender goes on: it takes what the core wrote before it
+		// closed its end, sends it, and repairs.
 	}
 	for _, e := range live {
 		select {

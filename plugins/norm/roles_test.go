@@ -66,9 +66,16 @@ func checkMessage(frames [][]byte) (tag byte, i int, ok bool) {
 // as its arguments, and returns the exit status.
 //
 //	pub ENDPOINT COUNT TAG [NAME=VALUE...]  wait for "go" on stdin, publish COUNT messages
-//	                                        5 ms apart, print "sent", close and exit
-//	sub ENDPOINT COUNT [NAME=VALUE...]      print "got INDEX TAG OK" per message, "done" at
-//	                                        COUNT or after 20 s of silence
+//	                                        5 ms apart (interval=DUR), print "sent", close
+//	                                        and exit
+//	sub ENDPOINT COUNT [NAME=VALUE...]      print "got INDEX TAG OK" per message (pausing
+//	                                        slow=DUR after each), "done" at COUNT or after
+//	                                        20 s (quiet=DUR) of silence
+//
+// NAME=VALUE is a socket option by libzmq's name; dial=1 connects rather
+// than binds; size=N sends one frame of N bytes instead of testMessage;
+// summary=1 prints "summary COUNT SECONDS INORDER" instead of a line per
+// message, the seconds from the first message to the last.
 func runRole(role string, args []string) int {
 	fail := func(err error) int { fmt.Println("error:", err); return 1 }
 	if len(args) < 2 {
@@ -88,8 +95,33 @@ func runRole(role string, args []string) int {
 		tag, rest = rest[0][0], rest[1:]
 	}
 	var opts []zeroplug.Option
+	interval, slow, quiet := 5*time.Millisecond, time.Duration(0), 20*time.Second
+	dial, summary, size := false, false, 0
 	for _, kv := range rest {
 		name, value, _ := strings.Cut(kv, "=")
+		switch name {
+		case "dial": // connect rather than bind
+			dial = value == "1"
+			continue
+		case "summary": // print one line of figures, not one per message
+			summary = value == "1"
+			continue
+		case "size": // send one frame of SIZE bytes, not testMessage
+			if size, err = strconv.Atoi(value); err != nil || size < 9 {
+				return fail(fmt.Errorf("size=%s: at least 9", value))
+			}
+			continue
+		}
+		// The role's own settings: the pause between messages sent, or
+		// received (a receiver that falls behind).
+		if name == "interval" || name == "slow" || name == "quiet" {
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				return fail(err)
+			}
+			*map[string]*time.Duration{"interval": &interval, "slow": &slow, "quiet": &quiet}[name] = d
+			continue
+		}
 		o, err := zeroplug.ParseOption(name, value)
 		if err != nil {
 			return fail(err)
@@ -112,11 +144,15 @@ func runRole(role string, args []string) int {
 		if err := s.Subscribe(""); err != nil {
 			return fail(err)
 		}
-		if err := s.SetOption(zeroplug.RecvTimeout(20 * time.Second)); err != nil {
+		if err := s.SetOption(zeroplug.RecvTimeout(quiet)); err != nil {
 			return fail(err)
 		}
 	}
-	if err := s.Bind(ep); err != nil {
+	attach := s.Bind
+	if dial {
+		attach = s.Connect
+	}
+	if err := attach(ep); err != nil {
 		return fail(err)
 	}
 	fmt.Println("ready")
@@ -126,21 +162,44 @@ func runRole(role string, args []string) int {
 			return fail(fmt.Errorf("pub: no go on stdin"))
 		}
 		for i := range count {
-			if err := s.Send(testMessage(tag, i)...); err != nil {
+			m := testMessage(tag, i)
+			if size > 0 {
+				m = [][]byte{make([]byte, size)}
+				m[0][0] = tag
+				binary.BigEndian.PutUint64(m[0][1:9], uint64(i))
+			}
+			if err := s.Send(m...); err != nil {
 				return fail(err)
 			}
-			time.Sleep(5 * time.Millisecond)
+			if interval > 0 {
+				time.Sleep(interval)
+			}
 		}
 		fmt.Println("sent")
 		return 0
 	}
-	for n := 0; n < count; n++ {
+	var first, last time.Time
+	n, inOrder := 0, true
+	for ; n < count; n++ {
 		frames, err := s.Recv()
 		if err != nil {
 			break
 		}
+		last = time.Now()
+		if n == 0 {
+			first = last
+		}
+		if summary {
+			inOrder = inOrder && len(frames[0]) >= 9 && int(binary.BigEndian.Uint64(frames[0][1:9])) == n
+			continue
+		}
 		tag, i, ok := checkMessage(frames)
 		fmt.Printf("got %d %c %v\n", i, tag, ok)
+		time.Sleep(slow)
+	}
+	if summary {
+		// From the first message to the last: the delivered rate.
+		fmt.Printf("summary %d %.6f %v\n", n, last.Sub(first).Seconds(), inOrder)
 	}
 	fmt.Println("done")
 	return 0

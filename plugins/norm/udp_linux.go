@@ -49,10 +49,16 @@ func openSockets(ep sdk.Endpoint, a address, set settings) (*sockets, error) {
 				return err
 			}
 		}
+		// Without RCVBUF, ask for a buffer that holds a burst at full
+		// rate (the kernel caps it at net.core.rmem_max): a datagram the
+		// kernel drops costs a NACK and a repair, and at a high rate the
+		// stream may move past it first.
+		rcvbuf := defaultRecvBuffer
 		if set.recvBuffer > 0 {
-			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, set.recvBuffer); err != nil {
-				return err
-			}
+			rcvbuf = set.recvBuffer
+		}
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf); err != nil {
+			return err
 		}
 		if !a.multicast() {
 			return nil
@@ -187,4 +193,34 @@ func firstIPv4(ifi *net.Interface) (netip.Addr, error) {
 		}
 	}
 	return netip.Addr{}, errors.New("interface " + ifi.Name + " has no IPv4 address")
+}
+
+// defaultRecvBuffer is the session socket's receive buffer when RCVBUF is
+// not set.
+const defaultRecvBuffer = 4 << 20
+
+// corePipeBuffer bounds what a core PUB can write ahead of the NORM
+// sender: with the stream pair's buffer small, the core's LINGER lasts
+// until its messages are sent on the group (the plugin takes a message
+// only once the stream has sent what it holds), not until they are in a
+// kernel buffer.
+const corePipeBuffer = 64 << 10
+
+// limitSendBuffer sets the send buffer of the core's end of a stream pair.
+func limitSendBuffer(c net.Conn) error {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, corePipeBuffer)
+	}); err != nil {
+		return err
+	}
+	return serr
 }

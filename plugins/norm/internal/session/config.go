@@ -49,7 +49,8 @@ type Config struct {
 	// NodeID is this node's NormNodeId.
 	NodeID wire.NodeID
 	// BufferSize bounds the sender's stream buffer and each remote sender's
-	// receive buffer, in bytes (NORM_BUFFER_SIZE).
+	// receive window, in bytes of source segments (NORM_BUFFER_SIZE); the
+	// parity a receiver holds with them comes on top, (k+p)/k of it.
 	BufferSize int
 	// SegmentSize, BlockSize, NumParity and NumAutoParity shape the
 	// sender's stream (NORM_SEGMENT_SIZE, NORM_BLOCK_SIZE, NORM_NUM_PARITY,

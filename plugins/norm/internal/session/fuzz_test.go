@@ -58,7 +58,7 @@ func FuzzReceiver(f *testing.F) {
 			r.HandlePacket(in[:n], now)
 			in = in[n:]
 			r.Advance(now)
-			if held := r.heldBytes(); held > DefaultMaxSenders*(bufferSize+2*255*(maxSegmentSize+8)) {
+			if held := r.heldBytes(); held > DefaultMaxSenders*(bufferSize*255+3*255*(maxSegmentSize+8)) {
 				t.Fatalf("held %d bytes", held)
 			}
 		}

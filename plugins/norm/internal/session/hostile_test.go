@@ -82,9 +82,10 @@ func TestHostileSendersMemoryBounded(t *testing.T) {
 			t.Fatalf("%d senders tracked", r.Senders())
 		}
 	}
-	// Each sender's blocks stay within its buffer, plus the free list of
-	// two blocks' worth of segments.
-	perSender := bufferSize + 2*20*(1400+8)
+	// Each sender's blocks stay within its buffer (source segments; the
+	// parity on top, (k+p)/k of it, and one block more), plus the free
+	// list of two blocks' worth of segments.
+	perSender := bufferSize*20/16 + 3*20*(1400+8)
 	if limit := DefaultMaxSenders * perSender; maxHeld > limit {
 		t.Errorf("held %d bytes, bound %d", maxHeld, limit)
 	}

@@ -80,7 +80,11 @@ func (rm *remote) release() {
 // advertisement, and the sequence and size for loss and rate estimation.
 func (rm *remote) heard(h *wire.SenderHeader, size int, now time.Time) {
 	rm.lastHeard = now
-	rm.grtt = min(max(wire.RTTDuration(h.GRTT), minGRTT), MaxGRTT)
+	grtt := min(max(wire.RTTDuration(h.GRTT), minGRTT), MaxGRTT)
+	if grtt < rm.grtt {
+		rm.nack.shorten(now, grtt, rm.backoff)
+	}
+	rm.grtt = grtt
 	rm.backoff = int(h.Backoff)
 	rm.groupSize = wire.UnquantizeGroupSize(h.GroupSize)
 	rm.cc.packet(rm, h.Sequence, size, now)
@@ -103,9 +107,14 @@ func (rm *remote) setFTI(d *wire.Data) bool {
 	if fti.SegmentSize == 0 || fti.SegmentSize > maxSegmentSize || k < 1 || k+p > fec.MaxSegments {
 		return false
 	}
-	blockBytes := (k + p) * (int(fti.SegmentSize) + wire.StreamPayloadHeaderLen)
-	maxBlocks := rm.r.cfg.BufferSize / blockBytes
-	if maxBlocks < 2 {
+	// The window counts source segments, as a sender's buffer does
+	// (libnorm's, and ours: NORM_BUFFER_SIZE over block x segment), and
+	// one block more: a sender can be no further ahead of a block it has
+	// yet to repair, so that a receiver with the same buffer size never
+	// has to give up data the sender still holds. Parity comes on top:
+	// a sender's memory here is bounded by BufferSize x (k+p)/k.
+	maxBlocks := rm.r.cfg.BufferSize/(k*(int(fti.SegmentSize)+wire.StreamPayloadHeaderLen)) + 1
+	if maxBlocks < 3 {
 		return false // a block this large does not fit the receive buffer twice
 	}
 	code, err := fec.New(k, p)

@@ -26,6 +26,21 @@ type nackState struct {
 	deadline time.Time
 }
 
+// shorten brings a timer armed on a longer GRTT within what the new one
+// allows: a sender advertises a default GRTT (250 ms) until it has
+// measured one, often a few milliseconds, and a receiver that lost data
+// in between would otherwise wait a second or more to ask, and as long
+// again between asks.
+func (n *nackState) shorten(now time.Time, grtt time.Duration, backoff int) {
+	limit := time.Duration(backoff) * grtt
+	if n.phase == nackHoldoff {
+		limit = time.Duration(backoff+2) * grtt
+	}
+	if n.phase != nackIdle && n.deadline.After(now.Add(limit)) {
+		n.deadline = now.Add(limit)
+	}
+}
+
 // lossCheck starts a repair cycle if something is missing and none runs.
 func (rm *remote) lossCheck(now time.Time) {
 	if rm.nack.phase != nackIdle || !rm.missing() {

@@ -473,3 +473,9 @@ func (s *Sender) Idle() bool {
 	return s.sent == s.written && len(s.repair.aggregate) == 0 && len(s.repair.queue) == 0 &&
 		!s.repair.squelchDue && len(s.autoParity) == 0 && (s.written == 0 || s.flush.count >= DefaultRobustFactor)
 }
+
+// Unsent returns how many segments have been written to the stream but
+// not yet sent once: a writer that waits while it is above a block or so
+// keeps its messages queued before the session, where its own flow
+// control and high-water mark apply, rather than in the stream buffer.
+func (s *Sender) Unsent() int { return int(s.written - s.sent) }
