@@ -72,19 +72,24 @@ func (*Driver) Validate(ep sdk.Endpoint, _ bool) error {
 }
 
 // Listen joins the session, as Dial: libzmq binds a norm:// endpoint by
-// connecting it. The listener accepts one connection at a time: after one
-// has ended (the core closed it), the next Accept joins the session again.
+// connecting it (and so does the core: this serves other hosts). The
+// listener accepts one session at a time: after one has ended (the core
+// closed it), the next Accept joins the session again (sdk.SessionListener).
 func (d *Driver) Listen(ctx context.Context, ep sdk.Endpoint, opts sdk.Options) (sdk.Listener, error) {
 	a, set, err := d.prepare(ep, opts)
 	if err != nil {
 		return nil, err
 	}
-	conn, e, err := d.open(ep, a, set, opts.SocketType)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	l := &listener{d: d, ep: ep, a: a, set: set, socketType: opts.SocketType, first: conn, last: e, closed: make(chan struct{})}
-	return l, ctx.Err()
+	return sdk.SessionListener(sdk.Endpoint{Scheme: Scheme, Address: a.String()}, func() (sdk.Session, error) {
+		conn, e, err := d.open(ep, a, set, opts.SocketType)
+		if err != nil {
+			return sdk.Session{}, err
+		}
+		return sdk.Session{Conn: conn, Done: e.done}, nil
+	})
 }
 
 // Dial joins the session.
@@ -172,70 +177,4 @@ func (d *Driver) Drain(deadline time.Time) {
 		}
 		e.wg.Wait()
 	}
-}
-
-// listener is a bound norm:// endpoint.
-type listener struct {
-	d          *Driver
-	ep         sdk.Endpoint
-	a          address
-	set        settings
-	socketType string
-
-	mu        sync.Mutex
-	first     net.Conn
-	last      *endpoint
-	closed    chan struct{}
-	closeOnce sync.Once
-}
-
-// Accept returns the session's connection; once it has ended, it joins the
-// session again for the next.
-func (l *listener) Accept() (net.Conn, error) {
-	l.mu.Lock()
-	if c := l.first; c != nil {
-		l.first = nil
-		l.mu.Unlock()
-		return c, nil
-	}
-	last := l.last
-	l.mu.Unlock()
-	select {
-	case <-last.done:
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-	select {
-	case <-l.closed:
-		return nil, net.ErrClosed
-	default:
-	}
-	c, e, err := l.d.open(l.ep, l.a, l.set, l.socketType)
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	l.last = e
-	l.mu.Unlock()
-	return c, nil
-}
-
-// Close stops accepting. A connection already accepted goes on until the
-// core closes it.
-func (l *listener) Close() error {
-	l.closeOnce.Do(func() {
-		close(l.closed)
-		l.mu.Lock()
-		if l.first != nil {
-			l.first.Close() // never accepted: its endpoint ends with it
-			l.first = nil
-		}
-		l.mu.Unlock()
-	})
-	return nil
-}
-
-// Endpoint is the endpoint as bound.
-func (l *listener) Endpoint() sdk.Endpoint {
-	return sdk.Endpoint{Scheme: Scheme, Address: l.a.String()}
 }
