@@ -2,6 +2,7 @@ package norm_test
 
 import (
 	"fmt"
+	"github.com/zeroplug/zeroplug/plugins/norm/internal/normtest"
 	"os"
 	"regexp"
 	"strconv"
@@ -29,24 +30,10 @@ var (
 	subEndpoint = "norm://2,vB;" + group
 )
 
-// pyMessage is testMessage in Python.
-const pyMessage = `
-import os, struct, sys, time, zmq
-def message(tag, i):
-    frames = []
-    for j in range(1 + i % 3):
-        n = 9 + (i*7919 + j*104729) % 2000
-        frames.append(bytearray((i + j*31 + x*7) & 0xff for x in range(n)))
-    frames[0][0] = tag
-    frames[0][1:9] = struct.pack(">Q", i)
-    return [bytes(f) for f in frames]
-ctx = zmq.Context()
-`
-
 // pyPub waits for "go", publishes COUNT messages tagged TAG 5 ms apart
 // (or INTERVAL seconds), then stays, so that libnorm repairs, until its
 // stdin closes.
-const pyPub = pyMessage + `
+const pyPub = normtest.PyMessage + `
 pub = ctx.socket(zmq.PUB)
 pub.connect(sys.argv[1])
 print("ready", flush=True)
@@ -63,7 +50,7 @@ os._exit(0)  # libzmq's norm engine may linger in ctx.term()
 
 // pySub prints "got INDEX TAG OK" for every message, "done" at COUNT or
 // after 20 s of silence.
-const pySub = pyMessage + `
+const pySub = normtest.PyMessage + `
 sub = ctx.socket(zmq.SUB)
 sub.setsockopt(zmq.SUBSCRIBE, b"")
 sub.setsockopt(zmq.RCVTIMEO, 20000)

@@ -1,6 +1,8 @@
 package norm_test
 
 import (
+	"github.com/zeroplug/zeroplug/plugins/norm/internal/normtest"
+
 	"bufio"
 	"encoding/binary"
 	"fmt"
@@ -23,25 +25,9 @@ import (
 
 const roleEnv = "ZEROPLUG_NORM_TEST_ROLE"
 
-// testMessage is message i of a run tagged tag: 1 to 3 frames of 9 to 2008
-// bytes (every ZMTP/2.0 frame within the 2048 bytes of libzmq 4.3.4's norm
-// engine buffer), the first holding the tag and the index, the rest a
-// pattern of both, so that a receiver checks every byte. pyMessage is the
-// same in Python.
-func testMessage(tag byte, i int) [][]byte {
-	frames := make([][]byte, 1+i%3)
-	for j := range frames {
-		n := 9 + (i*7919+j*104729)%2000
-		f := make([]byte, n)
-		for x := range f {
-			f[x] = byte(i + j*31 + x*7)
-		}
-		frames[j] = f
-	}
-	frames[0][0] = tag
-	binary.BigEndian.PutUint64(frames[0][1:9], uint64(i))
-	return frames
-}
+// testMessage is message i of a run tagged tag, with frames a libzmq peer
+// can take (normtest.Message).
+func testMessage(tag byte, i int) [][]byte { return normtest.Message(tag, i, normtest.LibzmqSpan) }
 
 // checkMessage returns the tag and index of a message, and whether it is
 // intact.

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"github.com/zeroplug/zeroplug/plugins/norm/internal/normtest"
+
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -12,30 +14,15 @@ import (
 	"github.com/zeroplug/zeroplug/plugins/norm/internal/wire"
 )
 
-// testMessage is message i of a sender tagged tag: one to three frames of
-// 9 to 3000 bytes, some longer than a segment, all derived from (tag, i)
-// so that a receiver can check each one is intact. Messages tagged
-// libzmqTag keep their frames under 2000 bytes: libzmq 4.3.4's norm
-// engine stalls on a frame larger than its 2048-byte write buffer (seen
-// here: a libzmq PUB delivers nothing after such a frame, even to a
-// libzmq SUB).
+// testMessage is message i of a sender tagged tag (normtest.Message): frames
+// of 9 to 3008 bytes, some longer than a segment; messages tagged libzmqTag
+// keep to what libzmq 4.3.4's norm engine takes (normtest.LibzmqSpan).
 func testMessage(tag byte, i int) [][]byte {
 	span := 3000
 	if tag == libzmqTag {
-		span = 2000
+		span = normtest.LibzmqSpan
 	}
-	frames := make([][]byte, 1+i%3)
-	for j := range frames {
-		n := 9 + (i*7919+j*104729)%span
-		f := make([]byte, n)
-		for x := range f {
-			f[x] = byte(i + j*31 + x*7)
-		}
-		frames[j] = f
-	}
-	frames[0][0] = tag
-	binary.BigEndian.PutUint64(frames[0][1:], uint64(i))
-	return frames
+	return normtest.Message(tag, i, span)
 }
 
 // libzmqTag tags the messages that a libzmq peer sends or checks.

@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"github.com/zeroplug/zeroplug/plugins/norm/internal/normtest"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -52,23 +53,9 @@ func runInOwnNetNS(t *testing.T) bool {
 	return true
 }
 
-// pyMessage is testMessage of libzmqTag in Python, for the pyzmq peers.
-const pyMessage = `
-import os, struct, sys, time, zmq
-def message(tag, i):
-    frames = []
-    for j in range(1 + i % 3):
-        n = 9 + (i*7919 + j*104729) % 2000
-        frames.append(bytearray((i + j*31 + x*7) & 0xff for x in range(n)))
-    frames[0][0] = tag
-    frames[0][1:9] = struct.pack(">Q", i)
-    return [bytes(f) for f in frames]
-ctx = zmq.Context()
-`
-
 // pyPub publishes count messages tagged 'L' over norm, then stays (so that
 // libnorm repairs) until its stdin closes.
-const pyPub = pyMessage + `
+const pyPub = normtest.PyMessage + `
 pub = ctx.socket(zmq.PUB)
 pub.connect(sys.argv[1])
 print("ready", flush=True)
@@ -83,7 +70,7 @@ os._exit(0)  # libzmq's norm engine may linger in ctx.term()
 `
 
 // pySub prints "got <index> <intact>" for every message it receives.
-const pySub = pyMessage + `
+const pySub = normtest.PyMessage + `
 sub = ctx.socket(zmq.SUB)
 sub.setsockopt(zmq.SUBSCRIBE, b"")
 sub.setsockopt(zmq.RCVTIMEO, 30000)
