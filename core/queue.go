@@ -86,6 +86,13 @@ func (q *queue) push(m msg) bool {
 		q.mu.Unlock()
 		return false
 	}
+	q.appendUnlock(m)
+	return true
+}
+
+// appendUnlock appends m with q.mu held, unlocks, and wakes a consumer
+// that found the queue empty.
+func (q *queue) appendUnlock(m msg) {
 	q.add(m)
 	q.count++
 	wake := q.idle
@@ -94,7 +101,6 @@ func (q *queue) push(m msg) bool {
 	if wake && q.onReadable != nil {
 		q.onReadable()
 	}
-	return true
 }
 
 // claim reports whether the queue holds fewer than limit messages (0: no
@@ -117,14 +123,7 @@ func (q *queue) claim(limit int) bool {
 // peer's subscriptions).
 func (q *queue) pushOver(m msg) {
 	q.mu.Lock()
-	q.add(m)
-	q.count++
-	wake := q.idle
-	q.idle = false
-	q.mu.Unlock()
-	if wake && q.onReadable != nil {
-		q.onReadable()
-	}
+	q.appendUnlock(m)
 }
 
 // pushSome appends as many of ms as fit and returns how many did.

@@ -405,13 +405,10 @@ func (b *bencher) runOnce(im *impl, mode, transport string, size, count int, key
 func (b *bencher) exec(path string, env, args []string, key string) outcome {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args...)
+	cmd := processCommand(ctx, path, args)
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -422,13 +419,15 @@ func (b *bencher) exec(path string, env, args []string, key string) outcome {
 		return outcome{failed: "timeout"}
 	}
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		return outcome{failed: fmt.Sprintf("error: %v: %s", err, msg)}
+		return outcome{failed: fmt.Sprintf("error: %v: %s", err, firstLine(stderr.String()))}
 	}
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	return parseResult(string(out), key)
+}
+
+// parseResult reads key from the mode= line of a program's output, and the
+// loss when the line gives sent= and lost= (RADIO/DISH over udp).
+func parseResult(out, key string) outcome {
+	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		line := sc.Text()
 		if !strings.HasPrefix(line, "mode=") {
@@ -456,7 +455,7 @@ func (b *bencher) exec(path string, env, args []string, key string) outcome {
 		}
 		return o
 	}
-	return outcome{failed: fmt.Sprintf("error: no result line in %q", strings.TrimSpace(string(out)))}
+	return outcome{failed: fmt.Sprintf("error: no result line in %q", strings.TrimSpace(out))}
 }
 
 // displayCommand is a run's command line as a shell would take it.

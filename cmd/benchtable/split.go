@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -134,28 +133,6 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-// parseResult reads key from the mode= line of out.
-func parseResult(out, key string) outcome {
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "mode=") {
-			continue
-		}
-		for _, f := range strings.Fields(line) {
-			if k, v, ok := strings.Cut(f, "="); ok && k == key {
-				x, err := strconv.ParseFloat(v, 64)
-				if err != nil {
-					return outcome{failed: fmt.Sprintf("error: %s=%q in %q", key, v, line)}
-				}
-				return outcome{value: x, loss: -1}
-			}
-		}
-		return outcome{failed: fmt.Sprintf("error: no %s in %q", key, line)}
-	}
-	return outcome{failed: fmt.Sprintf("error: no result line in %q", strings.TrimSpace(out))}
 }
 
 // splitSizes are the sizes of the separate-process table: where the engine's memory

@@ -48,27 +48,6 @@ pub.close(0)
 os._exit(0)  # libzmq's norm engine may linger in ctx.term()
 `
 
-// pySub prints "got INDEX TAG OK" for every message, "done" at COUNT or
-// after 20 s of silence.
-const pySub = normtest.PyMessage + `
-sub = ctx.socket(zmq.SUB)
-sub.setsockopt(zmq.SUBSCRIBE, b"")
-sub.setsockopt(zmq.RCVTIMEO, 20000)
-sub.connect(sys.argv[1])
-print("ready", flush=True)
-for _ in range(int(sys.argv[2])):
-    try:
-        frames = sub.recv_multipart()
-    except zmq.Again:
-        break
-    i = struct.unpack(">Q", frames[0][1:9])[0]
-    print("got %d %c %s" % (i, frames[0][0], frames == message(frames[0][0], i)), flush=True)
-print("done", flush=True)
-sys.stdin.readline()
-sub.close(0)
-os._exit(0)
-`
-
 // peer kinds
 const (
 	zeroplugPeer = "zeroplug"
@@ -113,7 +92,7 @@ func (r transferRun) start(t *testing.T, ns *netnstest.Namespace, kind, role, ep
 		if role == "pub" {
 			return startPython(t, ns, pyPub, ep, strconv.Itoa(r.count), tag, fmt.Sprint(r.interval.Seconds()))
 		}
-		return startPython(t, ns, pySub, ep, strconv.Itoa(r.count))
+		return startPython(t, ns, normtest.PySub, ep, strconv.Itoa(r.count))
 	}
 	if role == "pub" {
 		opts := append([]string{ep, strconv.Itoa(r.count), tag, "interval=" + r.interval.String()}, r.pubOpts...)

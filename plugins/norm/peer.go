@@ -103,6 +103,24 @@ func (p *peer) logEnd(what string, err error) {
 	}
 }
 
+// nextData returns the core's next data frame, answering the commands
+// before it; false when the stream has ended or a command ends the peer.
+func (p *peer) nextData() (flags byte, body []byte, ok bool) {
+	for {
+		flags, body, err := p.dec.Next()
+		if err != nil {
+			p.logEnd("reading", err)
+			return 0, nil, false
+		}
+		if flags&zmtp.FlagCommand == 0 {
+			return flags, body, true
+		}
+		if !p.command(body) {
+			return 0, nil, false
+		}
+	}
+}
+
 // readMessages passes the core PUB's messages to the sender, one at a
 // time: while the stream buffer is full, the core's PUB waits at its
 // high-water mark.
@@ -110,16 +128,9 @@ func (p *peer) readMessages() {
 	var frames [][]byte
 	size := 0
 	for {
-		flags, body, err := p.dec.Next()
-		if err != nil {
-			p.logEnd("reading", err)
+		flags, body, ok := p.nextData()
+		if !ok {
 			return
-		}
-		if flags&zmtp.FlagCommand != 0 {
-			if !p.command(body) {
-				return
-			}
-			continue
 		}
 		frames = append(frames, body)
 		size += len(body)
@@ -143,16 +154,9 @@ func (p *peer) readMessages() {
 // (ZMTP 3.1) or as messages starting with 1 or 0 (3.0).
 func (p *peer) readSubscriptions() {
 	for {
-		flags, body, err := p.dec.Next()
-		if err != nil {
-			p.logEnd("reading", err)
+		flags, body, ok := p.nextData()
+		if !ok {
 			return
-		}
-		if flags&zmtp.FlagCommand != 0 {
-			if !p.command(body) {
-				return
-			}
-			continue
 		}
 		if flags&zmtp.FlagMore == 0 && len(body) > 0 && body[0] <= 1 {
 			p.subscribe(body[1:], body[0] == 1)

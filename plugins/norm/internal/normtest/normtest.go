@@ -44,3 +44,26 @@ def message(tag, i):
     return [bytes(f) for f in frames]
 ctx = zmq.Context()
 `
+
+// PySub is a pyzmq SUB script: ENDPOINT COUNT [TIMEOUT_S]. It prints
+// "ready" once connected, "got INDEX TAG True" for every intact message
+// (False for one that is not Message's), "done" after COUNT or TIMEOUT_S
+// seconds (default 20) without a message, then waits for its stdin to close.
+const PySub = PyMessage + `
+sub = ctx.socket(zmq.SUB)
+sub.setsockopt(zmq.SUBSCRIBE, b"")
+sub.setsockopt(zmq.RCVTIMEO, int(1000 * float(sys.argv[3])) if len(sys.argv) > 3 else 20000)
+sub.connect(sys.argv[1])
+print("ready", flush=True)
+for _ in range(int(sys.argv[2])):
+    try:
+        frames = sub.recv_multipart()
+    except zmq.Again:
+        break
+    i = struct.unpack(">Q", frames[0][1:9])[0]
+    print("got %d %c %s" % (i, frames[0][0], frames == message(frames[0][0], i)), flush=True)
+print("done", flush=True)
+sys.stdin.readline()
+sub.close(0)
+os._exit(0)
+`
